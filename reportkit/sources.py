@@ -53,7 +53,8 @@ class Source:
 
     def frame(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         cols, data = self.rows(sql, params)
-        return pd.DataFrame.from_records(data, columns=cols, coerce_float=False)
+        # object dtype: no float inference, so integer units and text stay exact.
+        return pd.DataFrame(data, columns=cols, dtype=object)
 
     def __enter__(self) -> Source:
         return self
@@ -384,7 +385,7 @@ def _iso_date(series: pd.Series) -> pd.Series:
 
 
 def _units(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: 0 if v is None else int(v)).astype("int64")
+    return series.map(lambda v: 0 if v is None or v != v else int(v)).astype("int64")
 
 
 def load_runs(src: Source) -> pd.DataFrame:
