@@ -279,7 +279,7 @@ def recurring_checks(
         parts = []
         if r.first_call < r.start_date:
             parts.append(f"premier appel le {r.first_call}, service ouvert le {r.start_date}")
-        if r.end_date is not None and r.last_call > r.end_date:
+        if isinstance(r.end_date, str) and r.last_call > r.end_date:
             parts.append(f"dernier appel le {r.last_call}, service clos le {r.end_date}")
         out.append(
             [

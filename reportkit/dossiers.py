@@ -13,6 +13,9 @@ from .money import round_cents
 from .params import period_bounds
 
 
+SUMMARY_MONEY = ("Total HT du run", "TVA du run", "Total TTC du run", "Net à payer du run")
+
+
 @dataclass(frozen=True)
 class DossierData:
     """What the dossier export reads from a source (small frames, already aggregated)."""
@@ -36,6 +39,7 @@ class DossierExport:
     summary: pd.DataFrame  # Synthèse
     controls: pd.DataFrame  # Contrôles
     run_documents: pd.DataFrame
+    error_rows: pd.Series  # bool per row of table: at least one error-level control
 
 
 def group_iban(iban: object) -> str | None:
@@ -148,7 +152,6 @@ def build_dossier_export(
     table["Anomalies"] = (
         controls.groupby("N° dossier").size().reindex(ids).fillna(0).astype("int64").to_numpy()
     )
-    table.attrs["error_rows"] = ids.isin(errors.index).to_numpy()
 
     return DossierExport(
         run_id=data.run_id,
@@ -158,6 +161,7 @@ def build_dossier_export(
         summary=payment_summary(d, data.run_documents),
         controls=controls,
         run_documents=data.run_documents,
+        error_rows=ids.isin(errors.index),
     )
 
 
@@ -187,11 +191,6 @@ def payment_summary(dossiers: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     total += [int(frame[c].sum()) for c in ("ht", "vat", "ttc", "net")]
     frame.loc[len(frame)] = total
     # Round each line from its exact sum, so that the SEPA line matches the bank file.
-    for src, dst in (
-        ("ht", "Total HT du run"),
-        ("vat", "TVA du run"),
-        ("ttc", "Total TTC du run"),
-        ("net", "Net à payer du run"),
-    ):
+    for src, dst in zip(("ht", "vat", "ttc", "net"), SUMMARY_MONEY, strict=True):
         frame[dst] = round_cents(frame[src].astype("int64"))
     return frame.drop(columns=["ht", "vat", "ttc", "net"])
