@@ -1,0 +1,226 @@
+"""End to end: the CLI runs both notebooks with papermill on a small database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from reportkit.cli import main
+from reportkit.contract import DOSSIER_COLUMNS, RECURRING_COLUMNS, TRACKING_CODES
+from reportkit.demo import build_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("e2e")
+    db = base / "demo.sqlite"
+    build_demo(db, scale=(60, 300, 8000))
+    return base, db
+
+
+def params(base: Path, db: Path, name: str, **extra) -> Path:
+    data = {"source": f"sqlite:///{db}", **extra}
+    path = base / f"{name}.yaml"
+    path.write_text(
+        "\n".join(f"{k}: {json.dumps(str(v))}" for k, v in data.items()), encoding="utf-8"
+    )
+    return path
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@pytest.fixture(scope="module")
+def october(demo):
+    base, db = demo
+    out = base / "out-10"
+    p = params(base, db, "oct", run_id="R-2026-10-FINAL", output_dir=out)
+    assert main(["run", str(p), "--no-progress"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def november(demo, october):
+    base, db = demo
+    out = base / "out-11"
+    p = params(
+        base,
+        db,
+        "nov",
+        run_id="R-2026-11-PREPROD",
+        output_dir=out,
+        previous_recurring=october / "recurrent_2026-10.xlsx",
+    )
+    assert main(["run", str(p), "--no-progress"]) == 0
+    return out
+
+
+def test_outputs_named_by_the_contract(october, november):
+    assert {p.name for p in october.iterdir() if not p.name.startswith(".")} == {
+        "dossiers_R-2026-10-FINAL.xlsx",
+        "recurrent_2026-10.xlsx",
+        "dossiers_R-2026-10-FINAL.html",
+        "deficits_2026-10.html",
+        "dossiers_R-2026-10-FINAL.ipynb",
+        "recurrent_2026-10.ipynb",
+    }
+    assert (november / "dossiers_R-2026-11-PREPROD.xlsx").exists()
+
+
+def test_dossier_workbook(november, demo):
+    wb = openpyxl.load_workbook(november / "dossiers_R-2026-11-PREPROD.xlsx")
+    assert wb.sheetnames[:3] == ["Dossiers", "Synthèse", "Contrôles"]
+    ws = wb["Dossiers"]
+    assert tuple(c.value for c in ws[1][:20]) == DOSSIER_COLUMNS
+    assert ws.freeze_panes == "A2"
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    con = sqlite3.connect(demo[1])
+    assert [r[9] for r in rows] == [
+        r[0] for r in con.execute("SELECT dossier_id FROM dossiers ORDER BY 1")
+    ]
+    for r in ws.iter_rows(min_row=2):
+        assert r[4].data_type == "s"  # postal code as text
+        assert all(c.data_type != "f" for c in r)
+    # The SEPA line equals the run's net to pay of direct-debit dossiers, computed here in SQL.
+    expected = con.execute(
+        "SELECT SUM(CAST(ROUND(i.net_to_pay * 100) AS INTEGER)) FROM invoices i JOIN dossiers d "
+        "USING (dossier_id) WHERE i.run_id = 'R-2026-11-PREPROD' AND d.payment_method = 'sepa_debit'"
+    ).fetchone()[0]
+    summary = {r[0]: r for r in wb["Synthèse"].iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in wb["Synthèse"][1]]
+    assert round(summary["Prélèvement SEPA"][header.index("Net à payer du run")] * 100) == expected
+
+
+def test_recurring_workbook(november, demo):
+    wb = openpyxl.load_workbook(november / "recurrent_2026-11.xlsx")
+    ws = wb["Récurrent"]
+    header = [c.value for c in ws[1]]
+    assert tuple(header[:16]) == RECURRING_COLUMNS
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    for r in rows:
+        cents = [round(v * 100) for v in r[6:15]]
+        assert cents[2] == cents[0] + cents[1] and cents[5] == cents[3] + cents[4]
+        assert cents[8] == cents[5] - cents[2]
+        assert r[15] in (*TRACKING_CODES, None)
+    assert ws.cell(2, 7).number_format.endswith('"€"') or "€" in ws.cell(2, 7).number_format
+    dv = [d for d in ws.data_validations.dataValidation if d.type == "list"]
+    assert dv and all(code in dv[0].formula1 for code in TRACKING_CODES)
+    # Consumption totals equal an independent SQL sum over the calls of known services.
+    con = sqlite3.connect(demo[1])
+    exact = con.execute(
+        "SELECT service_id, SUM(CAST(ROUND(purchase_ht * 10000) AS INTEGER)) FROM calls "
+        "WHERE started_at >= '2026-11-01' AND started_at < '2026-12-01' "
+        "AND service_id IN (SELECT service_id FROM services) GROUP BY service_id"
+    ).fetchall()
+    expected = {s: (u + 50) // 100 for s, u in exact}
+    got = {r[3]: round(r[7] * 100) for r in rows if r[7]}
+    assert {k: v for k, v in expected.items() if v} == got
+
+
+def test_html_reports_are_safe(november):
+    for name in ("dossiers_R-2026-11-PREPROD.html", "deficits_2026-11.html"):
+        text = (november / name).read_text(encoding="utf-8")
+        assert "<script" not in text.lower()
+        assert not re.search(r"(src|href)\s*=\s*[\"']?https?:", text)
+        assert "sqlite:" not in text and "def " not in text and "import reportkit" not in text
+        assert not re.search(r"\bFR\d{2}(?: ?\d{4}){5} ?\d{3}\b", text)
+
+
+def test_executed_notebooks_hold_no_resolved_secret(demo, tmp_path, monkeypatch):
+    _base, db = demo
+    monkeypatch.setenv("RK_E2E_URL", f"sqlite:///{db}")
+    p = tmp_path / "p.yaml"
+    p.write_text(f"source: env:RK_E2E_URL\nrun_id: R-2026-10-FINAL\noutput_dir: {tmp_path / 'o'}\n")
+    assert main(["run", str(p), "--no-progress"]) == 0
+    for nb in (tmp_path / "o").glob("*.ipynb"):
+        assert str(db) not in nb.read_text(encoding="utf-8")
+
+
+def test_failed_run_leaves_previous_outputs_intact(demo, october, tmp_path, capsys):
+    base, db = demo
+    out = tmp_path / "o"
+    good = params(base, db, "good", run_id="R-2026-10-FINAL", output_dir=out)
+    assert main(["run", str(good), "--no-progress"]) == 0
+    before = digest(out)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes((october / "recurrent_2026-10.xlsx").read_bytes()[:3000])
+    bad = params(
+        base, db, "bad", run_id="R-2026-10-FINAL", output_dir=out, previous_recurring=broken
+    )
+    capsys.readouterr()
+    assert main(["run", str(bad), "--no-progress"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "broken.xlsx" in err and "Traceback" not in err
+    after = {k: v for k, v in digest(out).items() if not k.endswith(".failed.ipynb")}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+@pytest.mark.parametrize(
+    ("yaml", "code", "needle"),
+    [
+        ("source: x\nrun_id: R\nperiod: 2026-13\n", 2, "period"),
+        ("source: x\n", 2, "run_id"),
+        ("source: sqlite:///{tmp}/absent.sqlite\nrun_id: R\n", 3, "does not exist"),
+        ("source: sqlite:///{db}\nrun_id: R-NOPE\n", 2, "R-NOPE"),
+    ],
+)
+def test_cli_refuses_in_one_line(demo, tmp_path, yaml, code, needle):
+    p = tmp_path / "p.yaml"
+    p.write_text(yaml.format(tmp=tmp_path, db=demo[1]))
+    proc = subprocess.run(
+        [sys.executable, "-m", "reportkit.cli", "run", str(p)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == code
+    lines = proc.stderr.strip().splitlines()
+    assert needle in lines[-1] and "Traceback" not in proc.stderr
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_plain_papermill(demo, tmp_path):
+    base, db = demo
+    p = params(base, db, "pm", run_id="R-2026-10-FINAL", output_dir=tmp_path)
+    papermill = Path(sys.executable).parent / "papermill"
+    proc = subprocess.run(
+        [
+            str(papermill),
+            str(ROOT / "notebooks" / "recurrent.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            "-f",
+            str(p),
+            "-k",
+            "reportkit",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "recurrent_2026-10.xlsx").exists()
+
+
+def test_notebooks_committed_without_outputs():
+    for nb_path in (ROOT / "notebooks").glob("*.ipynb"):
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), nb_path
+        assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), nb_path
