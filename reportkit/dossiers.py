@@ -12,7 +12,6 @@ from .contract import DOSSIER_COLUMNS, PAYMENT_LABELS, STATUS_LABELS
 from .money import round_cents
 from .params import period_bounds
 
-
 SUMMARY_MONEY = ("Total HT du run", "TVA du run", "Total TTC du run", "Net à payer du run")
 
 

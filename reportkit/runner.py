@@ -42,8 +42,6 @@ def _quiet(_: str) -> None:
     pass
 
 
-
-
 def ensure_kernel() -> str:
     """The kernel the notebooks run in: this interpreter, registered once inside its prefix."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel

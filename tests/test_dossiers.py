@@ -24,9 +24,16 @@ def inv(i, dossier, run, issued, ttc, *, kind="invoice", number=None, ht=None, v
     ht = Decimal(ht) if ht is not None else (ttc / Decimal("1.2")).quantize(Decimal("0.01"))
     vat = Decimal(vat) if vat is not None else ttc - ht
     return {
-        "invoice_id": f"I{i}", "number": number or f"F{i:05d}", "dossier_id": dossier,
-        "run_id": run, "kind": kind, "issued_on": issued, "total_ht": str(ht),
-        "total_vat": str(vat), "total_ttc": str(ttc), "net_to_pay": str(net if net is not None else ttc),
+        "invoice_id": f"I{i}",
+        "number": number or f"F{i:05d}",
+        "dossier_id": dossier,
+        "run_id": run,
+        "kind": kind,
+        "issued_on": issued,
+        "total_ht": str(ht),
+        "total_vat": str(vat),
+        "total_ttc": str(ttc),
+        "net_to_pay": str(net if net is not None else ttc),
     }
 
 
@@ -34,8 +41,11 @@ def export_for(url, run_id="R-11-PRE", period=None, **kw):
     with sources.opened(url) as src:
         run = sources.resolve_run(src, run_id=run_id, period=period)
         data = DossierData(
-            run_id=run.run_id, run_kind=run.kind, period=run.period,
-            dossiers=sources.load_dossiers(src), contacts=sources.load_contacts(src),
+            run_id=run.run_id,
+            run_kind=run.kind,
+            period=run.period,
+            dossiers=sources.load_dossiers(src),
+            contacts=sources.load_contacts(src),
             services=sources.load_services(src),
             invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
             run_documents=sources.run_documents(src, run_id=run.run_id),
@@ -51,11 +61,22 @@ def row(export, dossier):
 @pytest.fixture
 def billing(make_source):
     dossiers = [
-        {"dossier_id": "D1", "company_name": "Alpha", "payment_method": "sepa_debit", "iban": IBAN,
-         "bic": "BNPAFRPPXXX", "postal_code": "01000"},
+        {
+            "dossier_id": "D1",
+            "company_name": "Alpha",
+            "payment_method": "sepa_debit",
+            "iban": IBAN,
+            "bic": "BNPAFRPPXXX",
+            "postal_code": "01000",
+        },
         {"dossier_id": "D2", "company_name": "Beta"},
         {"dossier_id": "D3", "company_name": "Gamma", "status": "terminated"},
-        {"dossier_id": "D0", "company_name": "Zero", "status": "suspended", "payment_method": "card"},
+        {
+            "dossier_id": "D0",
+            "company_name": "Zero",
+            "status": "suspended",
+            "payment_method": "card",
+        },
     ]
     contacts = [
         {"contact_id": "C1", "dossier_id": "D1", "last_name": "Dupont", "first_name": "Jean"},
@@ -66,11 +87,21 @@ def billing(make_source):
     ]
     services = [
         {"service_id": "S1", "dossier_id": "D1", "sale_ht": "10.005", "start_date": "2026-11-30"},
-        {"service_id": "S2", "dossier_id": "D1", "sale_ht": "5.0025", "start_date": "2025-01-01",
-         "end_date": "2026-11-01"},
+        {
+            "service_id": "S2",
+            "dossier_id": "D1",
+            "sale_ht": "5.0025",
+            "start_date": "2025-01-01",
+            "end_date": "2026-11-01",
+        },
         {"service_id": "S3", "dossier_id": "D1", "sale_ht": "99", "start_date": "2026-12-01"},
-        {"service_id": "S4", "dossier_id": "D1", "sale_ht": "99", "start_date": "2025-01-01",
-         "end_date": "2026-10-31"},
+        {
+            "service_id": "S4",
+            "dossier_id": "D1",
+            "sale_ht": "99",
+            "start_date": "2025-01-01",
+            "end_date": "2026-10-31",
+        },
         {"service_id": "S5", "dossier_id": "D2", "sale_ht": "20", "start_date": "2025-01-01"},
     ]
     invoices = [
@@ -83,8 +114,13 @@ def billing(make_source):
         inv(7, "D1", "R-11-PRE", "2026-12-01", "240.00", net="200.00"),
         inv(8, "D3", "R-11-PRE", "2026-12-01", "12.00"),
     ]
-    return make_source(billing_runs=RUNS, dossiers=dossiers, contacts=contacts, services=services,
-                       invoices=invoices)
+    return make_source(
+        billing_runs=RUNS,
+        dossiers=dossiers,
+        contacts=contacts,
+        services=services,
+        invoices=invoices,
+    )
 
 
 def test_columns_in_contract_order(billing):
@@ -169,15 +205,37 @@ def test_payment_summary(billing):
 
 
 def _facts(**over):
-    base = {"dossier_id": "D1", "company_name": "X", "status": "active", "payment_method": "sepa_debit",
-            "iban": IBAN, "bic": "BNPAFRPPXXX", "active_services": 0, "recurring_cents": 0,
-            "primary_count": 1, "last_cents": None, "prev_cents": None, "variation": float("nan")}
+    base = {
+        "dossier_id": "D1",
+        "company_name": "X",
+        "status": "active",
+        "payment_method": "sepa_debit",
+        "iban": IBAN,
+        "bic": "BNPAFRPPXXX",
+        "active_services": 0,
+        "recurring_cents": 0,
+        "primary_count": 1,
+        "last_cents": None,
+        "prev_cents": None,
+        "variation": float("nan"),
+    }
     base.update(over)
     return pd.DataFrame([base])
 
 
-EMPTY_DOCS = pd.DataFrame(columns=["invoice_id", "number", "dossier_id", "kind", "issued_on",
-                                   "ht_units", "vat_units", "ttc_units", "net_units"])
+EMPTY_DOCS = pd.DataFrame(
+    columns=[
+        "invoice_id",
+        "number",
+        "dossier_id",
+        "kind",
+        "issued_on",
+        "ht_units",
+        "vat_units",
+        "ttc_units",
+        "net_units",
+    ]
+)
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,14 @@ def test_vectorised_rounding_matches_decimal(units):
 
 @pytest.mark.parametrize(
     ("value", "units"),
-    [("0.125", 1250), (0.1, 1000), ("1.0005", 10005), (3, 30000), (Decimal("-2.5"), -25000),
-     (" 12.3 ", 123000)],
+    [
+        ("0.125", 1250),
+        (0.1, 1000),
+        ("1.0005", 10005),
+        (3, 30000),
+        (Decimal("-2.5"), -25000),
+        (" 12.3 ", 123000),
+    ],
 )
 def test_to_units(value, units):
     assert to_units(value) == units

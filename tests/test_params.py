@@ -62,7 +62,9 @@ def test_every_problem_is_named_at_once():
 
 
 def test_float_threshold_is_exact():
-    assert parse_params({"source": "x", "run_id": "R", "deficit_threshold": 0.1}).deficit_threshold == Decimal("0.1")
+    assert parse_params(
+        {"source": "x", "run_id": "R", "deficit_threshold": 0.1}
+    ).deficit_threshold == Decimal("0.1")
 
 
 def test_env_source(monkeypatch):

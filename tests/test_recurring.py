@@ -13,14 +13,23 @@ from reportkit.recurring import build_recurring_export, canonical_code, next_cod
 def export_for(url, period="2026-11", **kw):
     with sources.opened(url) as src:
         return build_recurring_export(
-            sources.load_services(src), sources.call_totals(src, period=period),
-            sources.load_dossiers(src), period=period, **kw,
+            sources.load_services(src),
+            sources.call_totals(src, period=period),
+            sources.load_dossiers(src),
+            period=period,
+            **kw,
         )
 
 
 def calls(service, *amounts, at="2026-11-15 12:00:00", start=0):
     return [
-        {"call_id": str(start + i), "service_id": service, "started_at": at, "purchase_ht": p, "sale_ht": s}
+        {
+            "call_id": str(start + i),
+            "service_id": service,
+            "started_at": at,
+            "purchase_ht": p,
+            "sale_ht": s,
+        }
         for i, (p, s) in enumerate(amounts)
     ]
 
@@ -29,15 +38,42 @@ def calls(service, *amounts, at="2026-11-15 12:00:00", start=0):
 def month(make_source):
     services = [
         {"service_id": "S1", "dossier_id": "D1", "purchase_ht": "0.125", "sale_ht": "10"},
-        {"service_id": "S2", "dossier_id": "D1", "purchase_ht": "12", "sale_ht": "10"},  # below cost
-        {"service_id": "S3", "dossier_id": "D2", "purchase_ht": "1", "sale_ht": "2",
-         "start_date": "2026-11-30"},
-        {"service_id": "S4", "dossier_id": "D2", "purchase_ht": "1", "sale_ht": "2",
-         "start_date": "2025-01-01", "end_date": "2026-11-01"},
-        {"service_id": "S5", "dossier_id": "D2", "purchase_ht": "1", "sale_ht": "2",
-         "start_date": "2025-01-01", "end_date": "2026-10-31"},  # ended: row only through its calls
-        {"service_id": "S6", "dossier_id": "D2", "purchase_ht": "1", "sale_ht": "2",
-         "start_date": "2026-12-01"},  # not active, no calls: no row
+        {
+            "service_id": "S2",
+            "dossier_id": "D1",
+            "purchase_ht": "12",
+            "sale_ht": "10",
+        },  # below cost
+        {
+            "service_id": "S3",
+            "dossier_id": "D2",
+            "purchase_ht": "1",
+            "sale_ht": "2",
+            "start_date": "2026-11-30",
+        },
+        {
+            "service_id": "S4",
+            "dossier_id": "D2",
+            "purchase_ht": "1",
+            "sale_ht": "2",
+            "start_date": "2025-01-01",
+            "end_date": "2026-11-01",
+        },
+        {
+            "service_id": "S5",
+            "dossier_id": "D2",
+            "purchase_ht": "1",
+            "sale_ht": "2",
+            "start_date": "2025-01-01",
+            "end_date": "2026-10-31",
+        },  # ended: row only through its calls
+        {
+            "service_id": "S6",
+            "dossier_id": "D2",
+            "purchase_ht": "1",
+            "sale_ht": "2",
+            "start_date": "2026-12-01",
+        },  # not active, no calls: no row
         {"service_id": "S7", "dossier_id": "D2", "purchase_ht": None, "sale_ht": "3"},
     ]
     c = (
@@ -46,8 +82,10 @@ def month(make_source):
         + calls("S9", ("2.50", "0"), start=20)  # unknown service
         + calls("S1", ("100", "100"), at="2026-12-01 00:00:00", start=30)  # next month
     )
-    dossiers = [{"dossier_id": "D1", "company_name": "Alpha"},
-                {"dossier_id": "D2", "company_name": "Beta", "sales_rep_id": None}]
+    dossiers = [
+        {"dossier_id": "D1", "company_name": "Alpha"},
+        {"dossier_id": "D2", "company_name": "Beta", "sales_rep_id": None},
+    ]
     return make_source(services=services, calls=c, dossiers=dossiers)
 
 
@@ -97,7 +135,9 @@ def test_deficit_threshold(month):
 def test_controls(month):
     c = export_for(month).controls
     unknown = c[c["Contrôle"] == checks.CHECK_UNKNOWN_SERVICE].iloc[0]
-    assert unknown["ID service"] == "S9" and unknown["Nb appels"] == 1 and unknown["Achat HT"] == 250
+    assert (
+        unknown["ID service"] == "S9" and unknown["Nb appels"] == 1 and unknown["Achat HT"] == 250
+    )
     assert "S7" in set(c.loc[c["Contrôle"] == checks.CHECK_NO_PURCHASE, "ID service"])
     assert "S5" in set(c.loc[c["Contrôle"] == checks.CHECK_CALLS_OUTSIDE, "ID service"])
 
@@ -105,10 +145,16 @@ def test_controls(month):
 @pytest.mark.parametrize(
     ("previous", "deficit", "expected"),
     [
-        (None, True, TO_ANALYSE), (TO_ANALYSE, True, TO_ANALYSE), (TO_FIX, True, TO_FIX),
-        (ACCEPTED, True, ACCEPTED), (FIXED, True, TO_ANALYSE),
-        (None, False, None), (TO_ANALYSE, False, FIXED), (TO_FIX, False, FIXED),
-        (ACCEPTED, False, None), (FIXED, False, None),
+        (None, True, TO_ANALYSE),
+        (TO_ANALYSE, True, TO_ANALYSE),
+        (TO_FIX, True, TO_FIX),
+        (ACCEPTED, True, ACCEPTED),
+        (FIXED, True, TO_ANALYSE),
+        (None, False, None),
+        (TO_ANALYSE, False, FIXED),
+        (TO_FIX, False, FIXED),
+        (ACCEPTED, False, None),
+        (FIXED, False, None),
         ("Voir avec le client", True, "Voir avec le client"),
     ],
 )
@@ -124,16 +170,23 @@ def test_codes_typed_loosely_are_recognised():
 
 def test_previous_codes_and_comments_carried(month):
     prev = pd.DataFrame(
-        {"ID service": ["S2", "S5", "S1", "S3"], "Code suivi": [ACCEPTED, "Bizarre", TO_FIX, None],
-         "Commentaire": ["client historique", "=1+1", None, "NA"]}
+        {
+            "ID service": ["S2", "S5", "S1", "S3"],
+            "Code suivi": [ACCEPTED, "Bizarre", TO_FIX, None],
+            "Commentaire": ["client historique", "=1+1", None, "NA"],
+        }
     )
     e = export_for(month, previous=prev)
     t = e.table.set_index("ID service")
-    assert t.loc["S2", "Code suivi"] == ACCEPTED and t.loc["S2", "Commentaire"] == "client historique"
+    assert (
+        t.loc["S2", "Code suivi"] == ACCEPTED and t.loc["S2", "Commentaire"] == "client historique"
+    )
     assert t.loc["S5", "Code suivi"] == "Bizarre" and t.loc["S5", "Commentaire"] == "=1+1"
     assert t.loc["S1", "Code suivi"] == FIXED
     assert t.loc["S3", "Commentaire"] == "NA"
-    assert "S5" in set(e.controls.loc[e.controls["Contrôle"] == checks.CHECK_UNKNOWN_CODE, "ID service"])
+    assert "S5" in set(
+        e.controls.loc[e.controls["Contrôle"] == checks.CHECK_UNKNOWN_CODE, "ID service"]
+    )
 
 
 def test_summary_totals_match_rows(month):

@@ -25,10 +25,20 @@ SERVERS = {
 }
 
 TYPES = {
-    "postgres": {Kind.MONEY: "NUMERIC(14,4)", Kind.DATE: "DATE", Kind.TIMESTAMP: "TIMESTAMP",
-                 Kind.FLAG: "SMALLINT", Kind.NUMBER: "INTEGER"},
-    "mariadb": {Kind.MONEY: "DECIMAL(14,4)", Kind.DATE: "DATE", Kind.TIMESTAMP: "DATETIME",
-                Kind.FLAG: "SMALLINT", Kind.NUMBER: "INTEGER"},
+    "postgres": {
+        Kind.MONEY: "NUMERIC(14,4)",
+        Kind.DATE: "DATE",
+        Kind.TIMESTAMP: "TIMESTAMP",
+        Kind.FLAG: "SMALLINT",
+        Kind.NUMBER: "INTEGER",
+    },
+    "mariadb": {
+        Kind.MONEY: "DECIMAL(14,4)",
+        Kind.DATE: "DATE",
+        Kind.TIMESTAMP: "DATETIME",
+        Kind.FLAG: "SMALLINT",
+        Kind.NUMBER: "INTEGER",
+    },
 }
 
 
@@ -81,8 +91,10 @@ def server(request):
                 if rows:
                     names = t.column_names
                     con.execute(
-                        sa.text(f"INSERT INTO {tname} ({', '.join(names)}) VALUES "
-                                f"({', '.join(':' + n for n in names)})"),
+                        sa.text(
+                            f"INSERT INTO {tname} ({', '.join(names)}) VALUES "
+                            f"({', '.join(':' + n for n in names)})"
+                        ),
                         [{n: (None if r[n] is None else str(r[n])) for n in names} for r in rows],
                     )
         eng.dispose()
@@ -91,23 +103,49 @@ def server(request):
     yield kind, make
     with engine.begin() as con:
         for name in created:
-            con.execute(sa.text(f"DROP {'SCHEMA' if kind == 'postgres' else 'DATABASE'} {name}"
-                                + (" CASCADE" if kind == "postgres" else "")))
+            con.execute(
+                sa.text(
+                    f"DROP {'SCHEMA' if kind == 'postgres' else 'DATABASE'} {name}"
+                    + (" CASCADE" if kind == "postgres" else "")
+                )
+            )
     engine.dispose()
 
 
 def _tables():
     services = [
         {"service_id": "S1", "dossier_id": "D1", "purchase_ht": "0.125", "sale_ht": "10.005"},
-        {"service_id": "S2", "dossier_id": "D1", "purchase_ht": "12", "sale_ht": "10",
-         "start_date": "2026-11-30"},
-        {"service_id": "S3", "dossier_id": "D1", "start_date": "2025-01-01", "end_date": "2026-10-31"},
+        {
+            "service_id": "S2",
+            "dossier_id": "D1",
+            "purchase_ht": "12",
+            "sale_ht": "10",
+            "start_date": "2026-11-30",
+        },
+        {
+            "service_id": "S3",
+            "dossier_id": "D1",
+            "start_date": "2025-01-01",
+            "end_date": "2026-10-31",
+        },
     ]
     calls = [
-        {"call_id": str(i), "service_id": s, "started_at": t, "purchase_ht": "0.005", "sale_ht": "0.0125"}
+        {
+            "call_id": str(i),
+            "service_id": s,
+            "started_at": t,
+            "purchase_ht": "0.005",
+            "sale_ht": "0.0125",
+        }
         for i, (s, t) in enumerate(
-            [("S1", "2026-11-01 00:00:00"), ("S1", "2026-11-30 23:59:59"), ("S1", "2026-11-15 10:00:00"),
-             ("S3", "2026-11-02 10:00:00"), ("S9", "2026-11-03 10:00:00"), ("S1", "2026-12-01 00:00:00")]
+            [
+                ("S1", "2026-11-01 00:00:00"),
+                ("S1", "2026-11-30 23:59:59"),
+                ("S1", "2026-11-15 10:00:00"),
+                ("S3", "2026-11-02 10:00:00"),
+                ("S9", "2026-11-03 10:00:00"),
+                ("S1", "2026-12-01 00:00:00"),
+            ]
         )
     ]
     invoices = [
@@ -124,8 +162,10 @@ def _exports(url: str):
     with sources.opened(url) as src:
         sources.check_source(src)
         rec = build_recurring_export(
-            sources.load_services(src), sources.call_totals(src, period="2026-11"),
-            sources.load_dossiers(src), period="2026-11",
+            sources.load_services(src),
+            sources.call_totals(src, period="2026-11"),
+            sources.load_dossiers(src),
+            period="2026-11",
         )
         summary = sources.invoice_summary(src, run_id="R-11-PRE", period="2026-11")
     return rec.table, summary.sort_values("dossier_id").reset_index(drop=True), rec.controls
@@ -133,19 +173,22 @@ def _exports(url: str):
 
 @pytest.mark.parametrize("typed", [True, False], ids=["typed", "text-columns"])
 def test_server_matches_sqlite(server, tmp_path, typed):
-    kind, make = server
+    _kind, make = server
     tables = _tables()
     url = make(tables, typed=typed)
     ref = _exports(f"sqlite:///{write_sqlite(tmp_path / 'ref.sqlite', tables)}")
     got = _exports(url)
-    pd.testing.assert_frame_equal(got[0].drop(columns=["Commentaire"]),
-                                  ref[0].drop(columns=["Commentaire"]), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got[0].drop(columns=["Commentaire"]),
+        ref[0].drop(columns=["Commentaire"]),
+        check_dtype=False,
+    )
     pd.testing.assert_frame_equal(got[1], ref[1], check_dtype=False)
     assert list(got[2]["ID service"]) == list(ref[2]["ID service"])
 
 
 def test_server_reports_bad_values(server):
-    kind, make = server
+    _kind, make = server
     tables = _tables()
     tables["calls"][0]["sale_ht"] = "abc"
     tables["invoices"][0]["issued_on"] = "01/11/2026"
