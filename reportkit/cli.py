@@ -35,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=_say,
         cell_timeout=args.cell_timeout,
         progress_bar=not args.no_progress and sys.stderr.isatty(),
+        notebook_dir=args.notebooks,
     )
     _say(f"reportkit: done in {time.perf_counter() - start:.1f} s; outputs in {result.output_dir}:")
     for path in result.outputs:
@@ -109,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="give up on a notebook cell after this long (default 3600)",
     )
     p_run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p_run.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run your own copies of dossiers.ipynb and recurrent.ipynb from DIR",
+    )
     p_run.add_argument(
         "-v",
         "--verbose",

@@ -136,7 +136,7 @@ def _execute(
     kernel: str,
     cell_timeout: int,
     progress_bar: bool,
-    extra: dict[str, Any],
+    notebook_dir: Path,
 ) -> dict[str, float]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -144,7 +144,7 @@ def _execute(
     # papermill logs every parameter it injects; the CLI prints its own progress lines.
     logging.getLogger("papermill").setLevel(logging.ERROR)
 
-    nb_in = NOTEBOOK_DIR / f"{name}.ipynb"
+    nb_in = notebook_dir / f"{name}.ipynb"
     nb_out = staging / out_name
     p = job.params
     parameters = {
@@ -159,7 +159,6 @@ def _execute(
         "variation_threshold": float(p.variation_threshold),
         "top_n": p.top_n,
         "skip_checks": True,
-        **extra,
     }
     try:
         pm.execute_notebook(
@@ -248,9 +247,17 @@ def run(
     progress: Progress = _quiet,
     cell_timeout: int = 3600,
     progress_bar: bool = False,
+    notebook_dir: str | Path | None = None,
 ) -> RunResult:
-    """The monthly job: check, execute both notebooks, convert, gate, publish."""
+    """The monthly job: check, execute both notebooks, convert, gate, publish.
+
+    ``notebook_dir`` runs an analyst's own copies of ``dossiers.ipynb`` and ``recurrent.ipynb``.
+    """
     steps = _Steps(progress)
+    nb_dir = Path(notebook_dir) if notebook_dir else NOTEBOOK_DIR
+    for name in ("dossiers", "recurrent"):
+        if not (nb_dir / f"{name}.ipynb").is_file():
+            raise RunError(f"notebook {nb_dir / (name + '.ipynb')} does not exist")
     params = steps.run("params read", lambda: load_params(params_path))
     job = steps.run(
         "source opened and checked against the contract",
@@ -294,7 +301,7 @@ def run(
                     kernel=kernel,
                     cell_timeout=cell_timeout,
                     progress_bar=progress_bar,
-                    extra={},
+                    notebook_dir=nb_dir,
                 ),
             )
             wall = time.perf_counter() - start
