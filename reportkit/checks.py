@@ -273,8 +273,10 @@ def recurring_checks(
     dated = calls.merge(
         services[["service_id", "dossier_id", "start_date", "end_date"]], on="service_id"
     )
-    before = dated["first_call"] < dated["start_date"]
-    after = dated["end_date"].notna() & (dated["last_call"] > dated["end_date"])
+    first, last = dated["first_call"].astype("string"), dated["last_call"].astype("string")
+    start, end = dated["start_date"].astype("string"), dated["end_date"].astype("string")
+    before = (first < start).fillna(False).astype(bool)
+    after = (last > end).fillna(False).astype(bool)
     for r in dated[before | after].itertuples(index=False):
         parts = []
         if r.first_call < r.start_date:

@@ -102,6 +102,9 @@ def build_recurring_export(
     ``services``: sources.load_services; ``calls``: sources.call_totals for the period;
     ``dossiers``: sources.load_dossiers; ``previous``: :func:`read_previous` or None.
     """
+    # Keys as plain objects: an empty frame must not turn them into floats and break the merge.
+    services = services.assign(service_id=services["service_id"].astype(object))
+    calls = calls.assign(service_id=calls["service_id"].astype(object))
     svc = services.assign(active=active_mask(services, period))
     calls_known = calls[calls["service_id"].isin(svc["service_id"])]
     keep = svc["active"] | svc["service_id"].isin(calls_known["service_id"])
