@@ -43,13 +43,20 @@ def _quiet(_: str) -> None:
 
 
 def ensure_kernel() -> str:
-    """The kernel the notebooks run in: this interpreter, registered once inside its prefix."""
+    """The kernel the notebooks run in: this interpreter, registered inside its own prefix.
+
+    The prefix goes first on JUPYTER_PATH, so a ``reportkit`` kernel of another checkout in the
+    user's Jupyter folder can never shadow this one.
+    """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    ksm = KernelSpecManager()
+    share = str(Path(sys.prefix) / "share" / "jupyter")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if share not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([share, *paths])
     try:
-        spec = ksm.get_kernel_spec(KERNEL_NAME)
-        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if os.path.abspath(spec.argv[0]) == os.path.abspath(sys.executable):
             return KERNEL_NAME
     except NoSuchKernel:
         pass
