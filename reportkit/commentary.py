@@ -234,6 +234,7 @@ def per_salesperson(export: RecurringExport) -> Html:
     rows = []
     for rep, part in t.groupby("_rep", sort=True):
         dd = part[part["_def"]]
+        open_items = dd[dd["Code suivi"].isin([TO_ANALYSE, TO_FIX])].sort_values("Marge totale")
         rows.append(
             [
                 rep,
@@ -243,6 +244,7 @@ def per_salesperson(export: RecurringExport) -> Html:
                 _loss(dd["Marge totale"]),
                 int(dd["Code suivi"].isin([TO_ANALYSE]).sum()),
                 int(dd["Code suivi"].isin([TO_FIX]).sum()),
+                _join(list(open_items["ID service"]), limit=8),
             ]
         )
     frame = pd.DataFrame(
@@ -255,6 +257,7 @@ def per_salesperson(export: RecurringExport) -> Html:
             "Perte",
             "À analyser",
             "À corriger",
+            "Services à traiter",
         ],
     ).sort_values("Perte")
     return table(

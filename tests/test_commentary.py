@@ -1,0 +1,78 @@
+"""The generated commentary says what the figures say, and names the deficit services."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reportkit import commentary, sources
+from reportkit.contract import ACCEPTED, TO_FIX
+from reportkit.demo import build_demo
+from reportkit.dossiers import DossierData, build_dossier_export
+from reportkit.recurring import build_recurring_export
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("commentary") / "demo.sqlite"
+    build_demo(path)
+    url = f"sqlite:///{path}"
+    with sources.opened(url) as src:
+        run = sources.resolve_run(src, run_id="R-2026-11-PREPROD")
+        dossiers, services = sources.load_dossiers(src), sources.load_services(src)
+        calls = sources.call_totals(src, period="2026-11")
+        data = DossierData(
+            run_id=run.run_id,
+            run_kind=run.kind,
+            period=run.period,
+            dossiers=dossiers,
+            contacts=sources.load_contacts(src),
+            services=services,
+            invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
+            run_documents=sources.run_documents(src, run_id=run.run_id),
+        )
+    return data, services, calls, dossiers
+
+
+def test_deficit_commentary_names_the_deficits(demo):
+    _, services, calls, dossiers = demo
+    export = build_recurring_export(services, calls, dossiers, period="2026-11")
+    deficit_ids = set(export.table.loc[export.deficit, "ID service"])
+    assert {"S000012-01", "S000146-02", "S000031-01", "S000205-01"} <= deficit_ids
+    worst = commentary.worst_deficits(export, top=10)
+    for sid in deficit_ids:
+        assert sid in worst
+    text = commentary.deficit_sentences(export)
+    assert "abonnements vendus sous leur prix d&#x27;achat" in text
+    assert "VOIP-LINE" in text
+    assert "Aucun déficit accepté" in commentary.accepted_deficits(export)
+    assert "<img" in commentary.loss_chart(export)
+
+
+def test_tracking_counts_with_a_previous_workbook(demo):
+    _, services, calls, dossiers = demo
+    first = build_recurring_export(services, calls, dossiers, period="2026-11")
+    ids = list(first.table.loc[first.deficit, "ID service"])
+    previous = pd.DataFrame(
+        {"ID service": ids[:2], "Code suivi": [ACCEPTED, TO_FIX], "Commentaire": ["ok", None]}
+    )
+    export = build_recurring_export(services, calls, dossiers, period="2026-11", previous=previous)
+    counts = commentary.tracking_counts(export)
+    assert counts["accepted"] == 1 and counts["open"] == 1 and counts["new"] == len(ids) - 2
+    assert ids[0] in commentary.accepted_deficits(export)
+    assert ids[0] not in commentary.worst_deficits(export)
+    assert "Déficits acceptés" in commentary.deficit_overview(export)
+    assert ids[1] in commentary.per_salesperson(export)
+
+
+def test_control_report_pieces(demo):
+    data = demo[0]
+    export = build_dossier_export(data)
+    overview = commentary.dossier_overview(export)
+    assert "R-2026-11-PREPROD" in overview and "Remise SEPA" in overview
+    anomalies = commentary.anomalies_by_check(export)
+    for dossier in ("D000023", "D000047", "D000064", "D000093"):
+        assert dossier in anomalies
+    sepa = commentary.sepa_issues(export)
+    assert "D000047" in sepa and "****" in sepa
+    assert "D000150" in commentary.largest_changes(export)
