@@ -34,10 +34,8 @@ def dossier_overview(export: DossierExport) -> Html:
     sepa = s.loc["Prélèvement SEPA"] if "Prélèvement SEPA" in s.index else None
     ctl = export.controls
     items = [
-        (
-            "Run contrôlé",
-            f"{export.run_id} ({RUN_KIND_LABELS.get(export.run_kind, export.run_kind)})",
-        ),
+        ("Run contrôlé", export.run_id),
+        ("Type de run", RUN_KIND_LABELS.get(export.run_kind, export.run_kind)),
         ("Période", export.period),
         ("Dossiers", format_int(len(export.table))),
         ("Documents du run", format_int(int(total["Documents du run"]))),

@@ -382,13 +382,13 @@ dl.rk-figures {
 .rk-figure dt { margin: 0; font-size: .8rem; color: #52606d; text-transform: uppercase;
   letter-spacing: .03em; }
 .rk-figure dd { margin: .2rem 0 0; font-size: 1.35rem; font-weight: 600; color: #17324d;
-  font-variant-numeric: tabular-nums; white-space: nowrap; }
+  font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
 .rk-table-wrap { overflow-x: auto; margin: .75rem 0 1.5rem; }
 table.rk-table { border-collapse: collapse; width: 100%; font-size: .88rem; }
 table.rk-table caption { caption-side: top; text-align: left; font-weight: 600;
   padding: 0 0 .4rem; color: #17324d; }
 table.rk-table th, table.rk-table td { padding: .35rem .6rem; border-bottom: 1px solid #e4e7eb;
-  text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+  text-align: left; vertical-align: top; overflow-wrap: break-word; }
 table.rk-table thead th { background: #17324d; color: #ffffff; font-weight: 600;
   border-bottom: 0; }
 table.rk-table tbody tr:nth-child(even) { background: #f3f6f9; }
