@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sqlite3
 import sys
@@ -15,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reportkit.contract import TABLES  # noqa: E402
 
-BLNS_PATH = ROOT.parent / "shared" / "testdata" / "blns.json"
+# The Big List of Naughty Strings (MIT, tests/data/blns.LICENSE), a copy of ../shared/testdata.
+BLNS_PATH = Path(__file__).resolve().parent / "data" / "blns.json"
+BLNS: list[str] = json.loads(BLNS_PATH.read_text(encoding="utf-8"))
 
 DEFAULTS: dict[str, dict[str, object]] = {
     "sales_reps": {"name": "Claire Martin", "email": "claire@reseller.test"},

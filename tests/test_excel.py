@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -14,6 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import BLNS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +22,6 @@ from reportkit.contract import TRACKING_CODES
 from reportkit.errors import OutputError, WorkbookError
 from reportkit.excel import SheetSpec, clean_text, read_sheet, write_workbook
 
-BLNS = json.loads(
-    (Path(__file__).resolve().parents[2] / "shared" / "testdata" / "blns.json").read_text("utf-8")
-)
 FORBIDDEN = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF}
 FORBIDDEN |= set(range(0xD800, 0xE000))
 EURO = '#,##0.00\\ "€"'

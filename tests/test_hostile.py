@@ -3,18 +3,15 @@ and service designations reaches both workbooks as the same text and both report
 
 from __future__ import annotations
 
-import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import BLNS_PATH, base_tables, write_sqlite
+from conftest import BLNS, BLNS_PATH, base_tables, write_sqlite
 
 from reportkit.excel import clean_text, read_sheet
 from reportkit.runner import run
 
 pytestmark = pytest.mark.e2e
-
-BLNS: list[str] = json.loads(BLNS_PATH.read_text(encoding="utf-8")) if BLNS_PATH.exists() else []
 
 
 class _Tags(HTMLParser):

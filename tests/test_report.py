@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import matplotlib
 import pandas as pd
 import pytest
+from conftest import BLNS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,8 +28,6 @@ from reportkit.report import (
     table,
 )
 
-BLNS_PATH = Path("/work/shared/testdata/blns.json")
-BLNS: list[str] = json.loads(BLNS_PATH.read_text(encoding="utf-8")) if BLNS_PATH.exists() else []
 needs_blns = pytest.mark.skipif(not BLNS, reason="BLNS fixture not available")
 
 VALID_IBAN = "FR7630006000011234567890189"
