@@ -224,3 +224,45 @@ def test_notebooks_committed_without_outputs():
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), nb_path
         assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), nb_path
+
+
+def test_analyst_edited_workbook_round_trip(demo, october, tmp_path):
+    """Codes and comments typed by analysts (columns moved, hostile text) reach next month."""
+    from reportkit.excel import read_sheet
+
+    base, db = demo
+    wb = openpyxl.load_workbook(october / "recurrent_2026-10.xlsx")
+    ws = wb["Récurrent"]
+    header = [c.value for c in ws[1]]
+    sid_col, code_col = header.index("ID service") + 1, header.index("Code suivi") + 1
+    comment_col = header.index("Commentaire") + 1
+    edits = {}
+    texts = ["=1+1", "NA", "0123", "NULL", "<b>gras</b>", "voir client"]
+    for i, row in enumerate(range(2, 2 + len(texts))):
+        sid = ws.cell(row, sid_col).value
+        c = ws.cell(row, comment_col, texts[i])
+        c.data_type = "s"  # openpyxl would store "=1+1" as a formula otherwise
+        ws.cell(
+            row, code_col, ["Déficit accepté", "à corriger", "Code maison", None, "", "Corrigé"][i]
+        )
+        edits[sid] = texts[i]
+    ws.insert_cols(1)  # the analyst added a column in front: headers still find everything
+    ws.cell(1, 1, "Note perso")
+    edited = tmp_path / "recurrent_2026-10_edited.xlsx"
+    wb.save(edited)
+
+    out = tmp_path / "nov"
+    p = params(
+        base, db, "rt", run_id="R-2026-11-PREPROD", output_dir=out, previous_recurring=edited
+    )
+    assert main(["run", str(p), "--no-progress"]) == 0
+    got = read_sheet(
+        out / "recurrent_2026-11.xlsx",
+        sheet="Récurrent",
+        required=["ID service", "Code suivi", "Commentaire"],
+    )
+    by_id = got.set_index("ID service")
+    for sid, text in edits.items():
+        if sid in by_id.index:
+            assert by_id.loc[sid, "Commentaire"] == text
+    assert "Code maison" in set(got["Code suivi"].dropna())
