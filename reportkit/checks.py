@@ -12,7 +12,7 @@ import pandas as pd
 from schwifty import BIC, IBAN
 
 from .contract import ERROR, INFO, WARNING
-from .money import format_eur, round_cents, units_to_cents
+from .money import format_eur, format_percent, units_to_cents
 
 DOSSIER_CHECK_COLUMNS = ("N° dossier", "Raison sociale", "Contrôle", "Gravité", "Message")
 RECURRING_CHECK_COLUMNS = (
@@ -150,7 +150,8 @@ def dossier_checks(
         CHECK_VARIATION,
         WARNING,
         lambda s: [
-            f"Dernière facture {format_eur(a)} contre {format_eur(b)} ({v:+.1%})".replace(".", ",")
+            f"Dernière facture {format_eur(a)} contre {format_eur(b)} "
+            f"({'+' if v > 0 else ''}{format_percent(v)})"
             for a, b, v in zip(s["last_cents"], s["prev_cents"], s["variation"], strict=True)
         ],
     )
@@ -317,4 +318,4 @@ def recurring_checks(
     ).reset_index(drop=True)
 
 
-__all__ = ["bic_problem", "dossier_checks", "iban_problem", "recurring_checks", "round_cents"]
+__all__ = ["bic_problem", "dossier_checks", "iban_problem", "recurring_checks"]

@@ -7,7 +7,7 @@ and the same steps are timed by the benchmark and exercised by the tests.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,18 +82,23 @@ def prepare(*, check: bool = True, tables: tuple[str, ...] | None = None, **raw:
     return Job(params=params, run=run, output_dir=out, timings=job_timings)
 
 
+def read_dossier_data(src: sources.Source, run: sources.RunInfo) -> DossierData:
+    """Everything the dossier export needs from an opened source, aggregated by the engine."""
+    return DossierData(
+        run_id=run.run_id,
+        run_kind=run.kind,
+        period=run.period,
+        dossiers=sources.load_dossiers(src),
+        contacts=sources.load_contacts(src),
+        services=sources.load_services(src),
+        invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
+        run_documents=sources.run_documents(src, run_id=run.run_id),
+    )
+
+
 def load_dossier_data(job: Job) -> DossierData:
     with job.timed("SQL aggregation"), sources.opened(job.params.source) as src:
-        return DossierData(
-            run_id=job.run.run_id,
-            run_kind=job.run.kind,
-            period=job.period,
-            dossiers=sources.load_dossiers(src),
-            contacts=sources.load_contacts(src),
-            services=sources.load_services(src),
-            invoices=sources.invoice_summary(src, run_id=job.run.run_id, period=job.period),
-            run_documents=sources.run_documents(src, run_id=job.run.run_id),
-        )
+        return read_dossier_data(src, job.run)
 
 
 def dossier_export(job: Job) -> DossierExport:
@@ -157,6 +162,3 @@ def write_recurring(job: Job, export: RecurringExport) -> Path:
 
     with job.timed("XLSX recurrent"):
         return write_recurring_workbook(export, job.recurring_xlsx)
-
-
-ProgressFn = Callable[[str, float], None]

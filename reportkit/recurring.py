@@ -35,7 +35,6 @@ class RecurringExport:
     controls: pd.DataFrame  # Contrôles
     deficit: pd.Series  # bool per row of table
     previous_codes: pd.Series | None  # code of last month's workbook per row (None: no workbook)
-    causes: pd.DataFrame  # per row: is the loss on the subscription, the calls, or both
 
 
 def _fold(text: str) -> str:
@@ -184,12 +183,6 @@ def build_recurring_export(
         period=period,
         unknown_codes=unknown_codes,
     )
-    causes = pd.DataFrame(
-        {
-            "subscription": table["Marge service"] < 0,
-            "consumption": table["Marge consommations"] < 0,
-        }
-    )
     return RecurringExport(
         period=period,
         deficit_threshold=deficit_threshold,
@@ -198,7 +191,6 @@ def build_recurring_export(
         controls=controls,
         deficit=deficit,
         previous_codes=prev_codes,
-        causes=causes,
     )
 
 

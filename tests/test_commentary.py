@@ -8,7 +8,8 @@ import pytest
 from reportkit import commentary, sources
 from reportkit.contract import ACCEPTED, TO_FIX
 from reportkit.demo import build_demo
-from reportkit.dossiers import DossierData, build_dossier_export
+from reportkit.dossiers import build_dossier_export
+from reportkit.jobs import read_dossier_data
 from reportkit.recurring import build_recurring_export
 
 
@@ -18,20 +19,9 @@ def demo(tmp_path_factory):
     build_demo(path)
     url = f"sqlite:///{path}"
     with sources.opened(url) as src:
-        run = sources.resolve_run(src, run_id="R-2026-11-PREPROD")
-        dossiers, services = sources.load_dossiers(src), sources.load_services(src)
+        data = read_dossier_data(src, sources.resolve_run(src, run_id="R-2026-11-PREPROD"))
         calls = sources.call_totals(src, period="2026-11")
-        data = DossierData(
-            run_id=run.run_id,
-            run_kind=run.kind,
-            period=run.period,
-            dossiers=dossiers,
-            contacts=sources.load_contacts(src),
-            services=services,
-            invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
-            run_documents=sources.run_documents(src, run_id=run.run_id),
-        )
-    return data, services, calls, dossiers
+    return data, data.services, calls, data.dossiers
 
 
 def test_deficit_commentary_names_the_deficits(demo):

@@ -7,7 +7,8 @@ import pytest
 
 from reportkit import checks, sources
 from reportkit.contract import DOSSIER_COLUMNS, ERROR, WARNING
-from reportkit.dossiers import DossierData, build_dossier_export, group_iban
+from reportkit.dossiers import build_dossier_export, group_iban
+from reportkit.jobs import read_dossier_data
 
 RUNS = [
     {"run_id": "R-09", "period": "2026-09", "kind": "final"},
@@ -39,17 +40,7 @@ def inv(i, dossier, run, issued, ttc, *, kind="invoice", number=None, ht=None, v
 
 def export_for(url, run_id="R-11-PRE", period=None, **kw):
     with sources.opened(url) as src:
-        run = sources.resolve_run(src, run_id=run_id, period=period)
-        data = DossierData(
-            run_id=run.run_id,
-            run_kind=run.kind,
-            period=run.period,
-            dossiers=sources.load_dossiers(src),
-            contacts=sources.load_contacts(src),
-            services=sources.load_services(src),
-            invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
-            run_documents=sources.run_documents(src, run_id=run.run_id),
-        )
+        data = read_dossier_data(src, sources.resolve_run(src, run_id=run_id, period=period))
     return build_dossier_export(data, **kw)
 
 

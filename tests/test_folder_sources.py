@@ -11,7 +11,8 @@ import pytest
 from reportkit import sources
 from reportkit.contract import TABLES
 from reportkit.demo import build_demo
-from reportkit.dossiers import DossierData, build_dossier_export
+from reportkit.dossiers import build_dossier_export
+from reportkit.jobs import read_dossier_data
 from reportkit.recurring import build_recurring_export
 
 
@@ -43,21 +44,10 @@ def _exports(spec, run_id="R-2026-11-PREPROD"):
     with sources.opened(spec) as src:
         sources.check_source(src)
         run = sources.resolve_run(src, run_id=run_id)
-        dossiers = sources.load_dossiers(src)
-        services = sources.load_services(src)
-        data = DossierData(
-            run_id=run.run_id,
-            run_kind=run.kind,
-            period=run.period,
-            dossiers=dossiers,
-            contacts=sources.load_contacts(src),
-            services=services,
-            invoices=sources.invoice_summary(src, run_id=run.run_id, period=run.period),
-            run_documents=sources.run_documents(src, run_id=run.run_id),
-        )
+        data = read_dossier_data(src, run)
         calls = sources.call_totals(src, period=run.period)
     d = build_dossier_export(data)
-    r = build_recurring_export(services, calls, dossiers, period=run.period)
+    r = build_recurring_export(data.services, calls, data.dossiers, period=run.period)
     return d, r
 
 
