@@ -266,3 +266,24 @@ def test_analyst_edited_workbook_round_trip(demo, october, tmp_path):
         if sid in by_id.index:
             assert by_id.loc[sid, "Commentaire"] == text
     assert "Code maison" in set(got["Code suivi"].dropna())
+
+
+def test_every_parameter_is_documented():
+    """`papermill --help-notebook` lists each parameter with its type and help text."""
+    import papermill as pm
+
+    expected = {
+        "source",
+        "run_id",
+        "period",
+        "output_dir",
+        "previous_recurring",
+        "deficit_threshold",
+        "variation_threshold",
+        "top_n",
+        "skip_checks",
+    }
+    for name in ("dossiers", "recurrent"):
+        found = pm.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
+        assert set(found) == expected, name
+        assert all(p["help"] and p["inferred_type_name"] != "None" for p in found.values()), name
