@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import sqlite3
@@ -158,3 +159,12 @@ def make_source(request, make_sqlite, make_csv):
 
 def server_url(var: str) -> str | None:
     return os.environ.get(var) or None
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """Hash of each published output (not hidden files, not notebooks saved by a failure)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import digest
 
 from reportkit.cli import main
 from reportkit.contract import DOSSIER_COLUMNS, RECURRING_COLUMNS, TRACKING_CODES
@@ -36,14 +36,6 @@ def params(base: Path, db: Path, name: str, **extra) -> Path:
         "\n".join(f"{k}: {json.dumps(str(v))}" for k, v in data.items()), encoding="utf-8"
     )
     return path
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".")
-    }
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +159,7 @@ def test_failed_run_leaves_previous_outputs_intact(demo, october, tmp_path, caps
     assert main(["run", str(bad), "--no-progress"]) != 0
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "broken.xlsx" in err and "Traceback" not in err
-    after = {k: v for k, v in digest(out).items() if not k.endswith(".failed.ipynb")}
-    assert after == before
+    assert digest(out) == before
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import digest
 from filelock import FileLock
 
 from reportkit.demo import build_demo
@@ -28,14 +28,6 @@ def published(tmp_path_factory):
     params.write_text(f"source: sqlite:///{db}\nrun_id: R-2026-10-FINAL\noutput_dir: {out}\n")
     run(params)
     return params, out
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")
-    }
 
 
 def notebooks_with(tmp_path: Path, source: str) -> Path:
