@@ -261,21 +261,53 @@ def _q(name: str) -> str:
 
 def _column_checks(
     src: Source, table: Table, declared: dict[str, str]
-) -> list[tuple[str, str, str]]:
-    """(column, reason, SQL predicate true on a bad row) for every declared rule."""
+) -> list[tuple[str, str, str, str | None]]:
+    """(column, reason, SQL predicate true on a bad row, shortcut) for every declared rule.
+
+    The shortcut (see ``Dialect.surely_valid``) is a cheaper condition true only on rows the
+    predicate cannot flag, or None.
+    """
     d = src.dialect
-    checks: list[tuple[str, str, str]] = []
+    checks: list[tuple[str, str, str, str | None]] = []
     for col in table.columns:
         c = col.name
         if not col.nullable:
-            checks.append((c, "empty value", f"({c} IS NULL OR TRIM({d.text(c)}) = '')"))
+            checks.append(
+                (
+                    c,
+                    "empty value",
+                    f"({c} IS NULL OR TRIM({d.text(c)}) = '')",
+                    d.surely_valid("present", c, declared.get(c, "")),
+                )
+            )
         typed = d.typed_check_needed(declared.get(c, ""), col.kind.value)
         if col.kind in (Kind.MONEY, Kind.NUMBER) and typed:
-            checks.append((c, "not a number", d.not_number(c)))
+            checks.append(
+                (
+                    c,
+                    "not a number",
+                    d.not_number(c),
+                    d.surely_valid("number", c, declared.get(c, "")),
+                )
+            )
         elif col.kind is Kind.DATE and typed:
-            checks.append((c, "not a date (YYYY-MM-DD)", d.not_date(c)))
+            checks.append(
+                (
+                    c,
+                    "not a date (YYYY-MM-DD)",
+                    d.not_date(c),
+                    d.surely_valid("date", c, declared.get(c, "")),
+                )
+            )
         elif col.kind is Kind.TIMESTAMP and typed:
-            checks.append((c, "not a timestamp (YYYY-MM-DD HH:MM:SS)", d.not_timestamp(c)))
+            checks.append(
+                (
+                    c,
+                    "not a timestamp (YYYY-MM-DD HH:MM:SS)",
+                    d.not_timestamp(c),
+                    d.surely_valid("timestamp", c, declared.get(c, "")),
+                )
+            )
         elif col.kind is Kind.ENUM:
             allowed = ", ".join(f"'{v}'" for v in col.values)
             checks.append(
@@ -283,6 +315,7 @@ def _column_checks(
                     c,
                     f"unknown value (expected one of {', '.join(col.values)})",
                     f"({c} IS NOT NULL AND {d.text(c)} NOT IN ({allowed}))",
+                    None,
                 )
             )
         elif col.kind is Kind.FLAG:
@@ -292,6 +325,7 @@ def _column_checks(
                     "not 0 or 1",
                     f"({c} IS NOT NULL AND LOWER({d.text(c)}) NOT IN "
                     "('0', '1', '0.0', '1.0', 'true', 'false', 't', 'f'))",
+                    None,
                 )
             )
     if table.name == "billing_runs" and "period" in declared:
@@ -301,6 +335,7 @@ def _column_checks(
                 "not a month (YYYY-MM)",
                 f"({'period'} IS NOT NULL AND "
                 f"{d.regex_mismatch('period', '^[0-9]{4}-(0[1-9]|1[0-2])$')})",
+                None,
             )
         )
     return checks
@@ -309,8 +344,9 @@ def _column_checks(
 def check_source(src: Source, *, tables: Sequence[str] | None = None) -> None:
     """Check tables, columns, values and keys against the contract; raise every problem at once.
 
-    One scan per table counts the bad rows of every rule; only rules that fail are queried
-    again for a few row keys to show.
+    One scan per table counts the bad rows of every rule (each rule's costly predicate only
+    on the values its cheap shortcut cannot vouch for); only rules that fail are queried again
+    for a few row keys to show.
     """
     problems: list[Problem] = []
     for name in tables or list(contract.TABLES):
@@ -327,12 +363,15 @@ def check_source(src: Source, *, tables: Sequence[str] | None = None) -> None:
         checks = _column_checks(src, table, declared)
         if checks:
             counts_sql = ", ".join(
-                f"SUM(CASE WHEN {pred} THEN 1 ELSE 0 END) AS c{i}"
-                for i, (_, _, pred) in enumerate(checks)
+                src.dialect.count_where(
+                    pred if ok is None else f"CASE WHEN {ok} THEN 0 WHEN {pred} THEN 1 ELSE 0 END"
+                )
+                + f" AS c{i}"
+                for i, (_, _, pred, ok) in enumerate(checks)
             )
             _, data = src.rows(f"SELECT {counts_sql} FROM {_q(name)}")
             counts = [int(v or 0) for v in data[0]]
-            for (col, reason, pred), n in zip(checks, counts, strict=True):
+            for (col, reason, pred, _), n in zip(checks, counts, strict=True):
                 if n:
                     _, bad = src.rows(
                         f"SELECT {table.key} FROM {_q(name)} WHERE {pred} ORDER BY 1 LIMIT 5"
