@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -130,8 +130,7 @@ def build_recurring_export(
     sell_calls = round_cents(units("call_sale", only_active=False))
     buy, sell = buy_svc + buy_calls, sell_svc + sell_calls
     margin = sell - buy
-    threshold_cents = deficit_threshold * 100
-    deficit = margin.map(lambda m: Decimal(int(m)) < threshold_cents).astype(bool)
+    deficit = _below(margin, Decimal(deficit_threshold) * 100)
 
     prev_codes: pd.Series | None = None
     comments = pd.Series([None] * len(rows), index=rows.index, dtype=object)
@@ -192,6 +191,19 @@ def build_recurring_export(
         deficit=deficit,
         previous_codes=prev_codes,
     )
+
+
+def _below(cents: pd.Series, threshold_cents: Decimal) -> pd.Series:
+    """``cents < threshold_cents`` per row, exactly (the threshold may hold fractions of a cent).
+
+    For a whole number of cents m, m < t exactly when m < ceil(t): one integer comparison
+    for the whole column instead of a Decimal per row.
+    """
+    if threshold_cents.is_finite():
+        bound = int(threshold_cents.to_integral_value(rounding=ROUND_CEILING))
+        if abs(bound) < 2**62:
+            return cents.astype("int64") < bound
+    return cents.map(lambda m: Decimal(int(m)) < threshold_cents).astype(bool)
 
 
 def recurring_summary(table: pd.DataFrame, deficit: pd.Series) -> pd.DataFrame:
