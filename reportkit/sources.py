@@ -511,9 +511,21 @@ class RunInfo:
 
 
 def _objects(series: pd.Series, values: list) -> pd.Series:
-    # Built as Series.map builds its result (the dtype inferred, then object), so that missing
-    # values come out exactly as they always have.
-    return pd.Series(values, index=series.index, name=series.name).astype(object)
+    """``values`` (each a str or None) as the object Series ``Series.map(...)`` used to give.
+
+    Where there is text, pandas infers its string dtype, whose missing value pandas 3 turns
+    into NaN on the way back to object (pandas 2 keeps None); all None stays None. Doing it
+    directly saves the round trip through the inferred dtype (~0.1 s per 100,000 values).
+    """
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    if _TEXT_MISSING is not None and str in set(map(type, values)):
+        arr[pd.isna(arr)] = _TEXT_MISSING
+    return pd.Series(arr, index=series.index, name=series.name, dtype=object)
+
+
+# What a missing value becomes in a column of text, as Series(...).astype(object) gives it.
+_TEXT_MISSING = pd.Series(["", None]).astype(object).iloc[1]
 
 
 def _is_plain_text(values: list) -> bool:
