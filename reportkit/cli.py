@@ -36,6 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         progress_bar=not args.no_progress and sys.stderr.isatty(),
         notebook_dir=args.notebooks,
+        parallel=not args.sequential,
     )
     _say(f"reportkit: done in {time.perf_counter() - start:.1f} s; outputs in {result.output_dir}:")
     for path in result.outputs:
@@ -110,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="give up on a notebook cell after this long (default 3600)",
     )
     p_run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p_run.add_argument(
+        "--sequential",
+        action="store_true",
+        help="run the two notebooks one after the other (slower, with a progress bar of cells) "
+        "instead of side by side",
+    )
     p_run.add_argument(
         "--notebooks",
         type=Path,

@@ -248,6 +248,51 @@ def _cell_timings(nb_path: Path) -> dict[str, float]:
     return out
 
 
+def _timed_execute(name: str, *args: Any, **kwargs: Any) -> tuple[dict[str, float], float]:
+    start = time.perf_counter()
+    cells = _execute(name, *args, **kwargs)
+    return cells, time.perf_counter() - start
+
+
+def _execute_side_by_side(
+    notebooks: dict[str, str],
+    job: Job,
+    staging: Path,
+    steps: _Steps,
+    **kwargs: Any,
+) -> dict[str, tuple[dict[str, float], float]]:
+    """Both notebooks at once, each in its own kernel: they share nothing but the source.
+
+    On two cores this hides one notebook's kernel start and SQL behind the other's. When one
+    fails, the other is still awaited (its outputs stay in staging), then the first failure in
+    notebook order is raised.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    results: dict[str, tuple[dict[str, float], float]] = {}
+    errors: dict[str, BaseException] = {}
+    with ThreadPoolExecutor(max_workers=len(notebooks)) as pool:
+        futures = {
+            name: pool.submit(
+                _timed_execute, name, job, staging, out_name, progress_bar=False, **kwargs
+            )
+            for name, out_name in notebooks.items()
+        }
+        for name, future in futures.items():
+            try:
+                results[name] = future.result()
+            except BaseException as exc:  # re-raised below, after the other notebook ended
+                errors[name] = exc
+                continue
+            wall = results[name][1]
+            steps.timings[f"notebook {name}.ipynb executed"] = wall
+            steps.progress(f"  ✓ notebook {name}.ipynb executed ({wall:.1f} s)")
+    for name in notebooks:
+        if name in errors:
+            raise errors[name]
+    return results
+
+
 def run(
     params_path: str | Path,
     *,
@@ -255,10 +300,12 @@ def run(
     cell_timeout: int = 3600,
     progress_bar: bool = False,
     notebook_dir: str | Path | None = None,
+    parallel: bool = True,
 ) -> RunResult:
     """The monthly job: check, execute both notebooks, convert, gate, publish.
 
-    ``notebook_dir`` runs an analyst's own copies of ``dossiers.ipynb`` and ``recurrent.ipynb``.
+    ``notebook_dir`` runs an analyst's own copies of ``dossiers.ipynb`` and ``recurrent.ipynb``;
+    ``parallel`` runs the two notebooks at once (``progress_bar`` applies only one at a time).
     """
     steps = _Steps(progress)
     nb_dir = Path(notebook_dir) if notebook_dir else NOTEBOOK_DIR
@@ -295,26 +342,38 @@ def run(
         kernel = ensure_kernel()
         fmt = {"run_id": job.run.run_id, "period": job.period}
         d_nb, r_nb = f"dossiers_{job.run.run_id}.ipynb", f"recurrent_{job.period}.ipynb"
-        cells: dict[str, dict[str, float]] = {}
-        for name, out_name in (("dossiers", d_nb), ("recurrent", r_nb)):
-            start = time.perf_counter()
-            cells[name] = steps.run(
-                f"notebook {name}.ipynb executed",
-                lambda name=name, out_name=out_name: _execute(
-                    name,
-                    job,
-                    staging,
-                    out_name,
-                    kernel=kernel,
-                    cell_timeout=cell_timeout,
-                    progress_bar=progress_bar,
-                    notebook_dir=nb_dir,
-                ),
+        notebooks = {"dossiers": d_nb, "recurrent": r_nb}
+        if parallel:
+            results = _execute_side_by_side(
+                notebooks,
+                job,
+                staging,
+                steps,
+                kernel=kernel,
+                cell_timeout=cell_timeout,
+                notebook_dir=nb_dir,
             )
-            wall = time.perf_counter() - start
-            for k, v in cells[name].items():
+        else:
+            results = {
+                name: steps.run(
+                    f"notebook {name}.ipynb executed",
+                    lambda name=name, out_name=out_name: _timed_execute(
+                        name,
+                        job,
+                        staging,
+                        out_name,
+                        kernel=kernel,
+                        cell_timeout=cell_timeout,
+                        progress_bar=progress_bar,
+                        notebook_dir=nb_dir,
+                    ),
+                )
+                for name, out_name in notebooks.items()
+            }
+        for name, (cells, wall) in results.items():
+            for k, v in cells.items():
                 steps.timings[f"{name}: {k}"] = v
-            steps.timings[f"{name}: notebook overhead"] = wall - cells[name]["cells (all)"]
+            steps.timings[f"{name}: notebook overhead"] = wall - cells["cells (all)"]
         for fname in (DOSSIERS_FILE, RECURRING_FILE):
             if not (staging / fname.format(**fmt)).is_file():
                 raise RunError(f"the notebooks ran but did not write {fname.format(**fmt)}")
