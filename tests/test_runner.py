@@ -76,7 +76,7 @@ def test_failure_leaves_outputs_intact(published, tmp_path, cell, error, words):
 def test_failed_cell_notebook_is_saved(published, tmp_path):
     params, _ = published
     with pytest.raises(RunError) as err:
-        run(params, notebook_dir=notebooks_with(tmp_path, "1/0"))
+        run(params, notebook_dir=notebooks_with(tmp_path, "1/0"), parallel=False)
     assert err.value.notebook and Path(err.value.notebook).is_file()
     assert err.value.notebook.endswith(".failed.ipynb")
 
