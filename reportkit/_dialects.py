@@ -113,14 +113,14 @@ class SQLiteDialect(Dialect):
 
     def not_date(self, col: str) -> str:
         return (
-            f"({col} IS NOT NULL AND (typeof({col}) != 'text' OR date({col}) IS NULL "
-            f"OR date({col}) != substr({col}, 1, 10)))"
+            f"({col} IS NOT NULL AND (typeof({col}) != 'text' OR date({col}, '+0 days') IS NULL "
+            f"OR date({col}, '+0 days') != substr({col}, 1, 10)))"
         )
 
     def not_timestamp(self, col: str) -> str:
         return (
-            f"({col} IS NOT NULL AND (typeof({col}) != 'text' OR datetime({col}) IS NULL "
-            f"OR date({col}) != substr({col}, 1, 10)))"
+            f"({col} IS NOT NULL AND (typeof({col}) != 'text' OR datetime({col}, '+0 days') IS NULL "
+            f"OR date({col}, '+0 days') != substr({col}, 1, 10)))"
         )
 
     def typed_check_needed(self, declared: str, kind: str) -> bool:
@@ -145,8 +145,9 @@ class SQLiteDialect(Dialect):
             return f"({number} OR {col} IS NULL)"
         if rule in ("date", "timestamp"):
             # date() of a valid value is its first 10 characters; date() is NULL exactly when
-            # datetime() is (same parser); a number or a blob never equals a text date.
-            return f"({col} IS NULL OR date({col}) = substr({col}, 1, 10))"
+            # datetime() is (same parser); a number or a blob never equals a text date. The
+            # "+0 days" modifier makes SQLite normalise the day, so 2026-02-30 does not pass.
+            return f"({col} IS NULL OR date({col}, '+0 days') = substr({col}, 1, 10))"
         return None
 
     def count_where(self, condition: str) -> str:

@@ -69,7 +69,7 @@ def test_every_bad_value_is_reported_at_once(make_source):
                 "number": "F1",
                 "dossier_id": "D1",
                 "run_id": "R-2026-11-FINAL",
-                "issued_on": "2026-13-01",
+                "issued_on": "2026-02-30",
                 "total_ttc": "12,50",
             },
             {
