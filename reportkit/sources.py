@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -277,85 +277,46 @@ def _q(name: str) -> str:
     return f'"{name}"' if not name.isidentifier() else name
 
 
-def _column_checks(
-    src: Source, table: Table, declared: dict[str, str]
-) -> list[tuple[str, str, str, str | None]]:
-    """(column, reason, SQL predicate true on a bad row, shortcut) for every declared rule.
+class _Rule(NamedTuple):
+    """One declared rule: a SQL predicate true on a bad row, and an optional cheap shortcut
+    (see ``Dialect.surely_valid``) true only on rows the predicate cannot flag."""
 
-    The shortcut (see ``Dialect.surely_valid``) is a cheaper condition true only on rows the
-    predicate cannot flag, or None.
-    """
+    column: str
+    reason: str
+    predicate: str
+    shortcut: str | None = None
+
+
+def _column_checks(src: Source, table: Table, declared: dict[str, str]) -> list[_Rule]:
+    """Every declared rule of a table, as SQL for this source's engine."""
     d = src.dialect
-    checks: list[tuple[str, str, str, str | None]] = []
+    typed = {
+        Kind.MONEY: ("number", "not a number", d.not_number),
+        Kind.NUMBER: ("number", "not a number", d.not_number),
+        Kind.DATE: ("date", "not a date (YYYY-MM-DD)", d.not_date),
+        Kind.TIMESTAMP: ("timestamp", "not a timestamp (YYYY-MM-DD HH:MM:SS)", d.not_timestamp),
+    }
+    checks: list[_Rule] = []
     for col in table.columns:
-        c = col.name
+        c, decl = col.name, declared.get(col.name, "")
         if not col.nullable:
-            checks.append(
-                (
-                    c,
-                    "empty value",
-                    f"({c} IS NULL OR TRIM({d.text(c)}) = '')",
-                    d.surely_valid("present", c, declared.get(c, "")),
-                )
-            )
-        typed = d.typed_check_needed(declared.get(c, ""), col.kind.value)
-        if col.kind in (Kind.MONEY, Kind.NUMBER) and typed:
-            checks.append(
-                (
-                    c,
-                    "not a number",
-                    d.not_number(c),
-                    d.surely_valid("number", c, declared.get(c, "")),
-                )
-            )
-        elif col.kind is Kind.DATE and typed:
-            checks.append(
-                (
-                    c,
-                    "not a date (YYYY-MM-DD)",
-                    d.not_date(c),
-                    d.surely_valid("date", c, declared.get(c, "")),
-                )
-            )
-        elif col.kind is Kind.TIMESTAMP and typed:
-            checks.append(
-                (
-                    c,
-                    "not a timestamp (YYYY-MM-DD HH:MM:SS)",
-                    d.not_timestamp(c),
-                    d.surely_valid("timestamp", c, declared.get(c, "")),
-                )
-            )
+            empty = f"({c} IS NULL OR TRIM({d.text(c)}) = '')"
+            checks.append(_Rule(c, "empty value", empty, d.surely_valid("present", c, decl)))
+        if col.kind in typed and d.typed_check_needed(decl, col.kind.value):
+            rule, reason, predicate = typed[col.kind]
+            checks.append(_Rule(c, reason, predicate(c), d.surely_valid(rule, c, decl)))
         elif col.kind is Kind.ENUM:
             allowed = ", ".join(f"'{v}'" for v in col.values)
-            checks.append(
-                (
-                    c,
-                    f"unknown value (expected one of {', '.join(col.values)})",
-                    f"({c} IS NOT NULL AND {d.text(c)} NOT IN ({allowed}))",
-                    None,
-                )
-            )
+            reason = f"unknown value (expected one of {', '.join(col.values)})"
+            checks.append(_Rule(c, reason, f"({c} IS NOT NULL AND {d.text(c)} NOT IN ({allowed}))"))
         elif col.kind is Kind.FLAG:
+            flags = "('0', '1', '0.0', '1.0', 'true', 'false', 't', 'f')"
             checks.append(
-                (
-                    c,
-                    "not 0 or 1",
-                    f"({c} IS NOT NULL AND LOWER({d.text(c)}) NOT IN "
-                    "('0', '1', '0.0', '1.0', 'true', 'false', 't', 'f'))",
-                    None,
-                )
+                _Rule(c, "not 0 or 1", f"({c} IS NOT NULL AND LOWER({d.text(c)}) NOT IN {flags})")
             )
     if table.name == "billing_runs" and "period" in declared:
-        checks.append(
-            (
-                "period",
-                "not a month (YYYY-MM)",
-                f"({'period'} IS NOT NULL AND "
-                f"{d.regex_mismatch('period', '^[0-9]{4}-(0[1-9]|1[0-2])$')})",
-                None,
-            )
-        )
+        month = d.regex_mismatch("period", "^[0-9]{4}-(0[1-9]|1[0-2])$")
+        checks.append(_Rule("period", "not a month (YYYY-MM)", f"(period IS NOT NULL AND {month})"))
     return checks
 
 
@@ -370,7 +331,7 @@ def check_source(src: Source, *, tables: Sequence[str] | None = None) -> None:
     """
     problems: list[Problem] = []
     names = list(tables or contract.TABLES)
-    plans: dict[str, list[tuple[str, str, str, str | None]]] = {}
+    plans: dict[str, list[_Rule]] = {}
     for name in names:
         table = contract.TABLES[name]
         declared = src.table_columns(name)
@@ -390,14 +351,13 @@ def check_source(src: Source, *, tables: Sequence[str] | None = None) -> None:
             problems.append(Problem(name, "column is missing", column=c))
         if missing:
             continue
-        for (col, reason, pred, _), n in zip(plans[name], counts[name], strict=True):
+        for rule, n in zip(plans[name], counts[name], strict=True):
             if n:
                 _, bad = src.rows(
-                    f"SELECT {table.key} FROM {_q(name)} WHERE {pred} ORDER BY 1 LIMIT 5"
+                    f"SELECT {table.key} FROM {_q(name)} WHERE {rule.predicate} ORDER BY 1 LIMIT 5"
                 )
-                problems.append(
-                    Problem(name, reason, column=col, keys=tuple(str(r[0]) for r in bad), count=n)
-                )
+                keys = tuple(str(r[0]) for r in bad)
+                problems.append(Problem(name, rule.reason, column=rule.column, keys=keys, count=n))
         if table.key not in src.unique_keys(name):
             key = table.key
             _, dup = src.rows(
@@ -422,9 +382,7 @@ def check_source(src: Source, *, tables: Sequence[str] | None = None) -> None:
         raise ContractError(problems)
 
 
-def _count_bad_rows(
-    src: Source, plans: dict[str, list[tuple[str, str, str, str | None]]]
-) -> dict[str, list[int]]:
+def _count_bad_rows(src: Source, plans: dict[str, list[_Rule]]) -> dict[str, list[int]]:
     """Per table, the number of rows each rule flags (one list per table, in rule order)."""
     # (table, positions of its rules) per scan; the largest tables of the contract come last
     # in it, so scanning in reverse order starts with them.
@@ -441,7 +399,7 @@ def _count_bad_rows(
     def scan(on: Source, name: str, part: list[int]) -> None:
         exprs = []
         for i in part:
-            _, _, pred, ok = plans[name][i]
+            pred, ok = plans[name][i].predicate, plans[name][i].shortcut
             case = pred if ok is None else f"CASE WHEN {ok} THEN 0 WHEN {pred} THEN 1 ELSE 0 END"
             exprs.append(f"{on.dialect.count_where(case)} AS c{i}")
         _, data = on.rows(f"SELECT {', '.join(exprs)} FROM {_q(name)}")
@@ -483,9 +441,9 @@ def _count_bad_rows(
     return counts
 
 
-def _halves(rules: list[tuple[str, str, str, str | None]]) -> list[list[int]]:
+def _halves(rules: list[_Rule]) -> list[list[int]]:
     """Rule positions in two groups of about the same cost (a date() call weighs ~3 tests)."""
-    weight = [3 if "date(" in (ok or pred) else 1 for _, _, pred, ok in rules]
+    weight = [3 if "date(" in (r.shortcut or r.predicate) else 1 for r in rules]
     groups: list[list[int]] = [[], []]
     loads = [0, 0]
     for i in sorted(range(len(rules)), key=lambda i: -weight[i]):
