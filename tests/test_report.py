@@ -493,3 +493,21 @@ def test_page_is_self_contained_french_html() -> None:
     assert "tr:nth-child(even)" in doc  # zebra rows
     gate(doc)
     assert 'class="rk-subtitle"' not in page("T", "")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<p>écrire à Jean.Dupont@ACME.fr.</p>",
+        "<td>xjean.dupont@acme.frx</td>",
+        "<p>a@b@jean.dupont@acme.fr</p>",
+    ],
+)
+def test_gate_finds_a_contact_email_anywhere(page: str) -> None:
+    emails = [f"user{i}@example.fr" for i in range(1000)] + ["jean.dupont@acme.fr", "no-at-sign"]
+    with pytest.raises(LeakError, match="e-mail"):
+        gate(page, emails=emails)
+
+
+def test_gate_passes_other_addresses() -> None:
+    gate("<p>support@reseller.fr, jean.dupont@acme.com</p>", emails=["jean.dupont@acme.fr"])
