@@ -6,12 +6,11 @@ and the same steps are timed by the benchmark and exercised by the tests.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from . import sources
 from .contract import DEFICITS_HTML, DOSSIERS_FILE, DOSSIERS_HTML, RECURRING_FILE
@@ -30,7 +29,6 @@ class Job:
     params: Params
     run: sources.RunInfo
     output_dir: Path
-    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -55,14 +53,6 @@ class Job:
     def deficits_html(self) -> Path:
         return self.path(DEFICITS_HTML)
 
-    @contextmanager
-    def timed(self, step: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[step] = self.timings.get(step, 0.0) + time.perf_counter() - start
-
 
 def prepare(*, check: bool = True, tables: tuple[str, ...] | None = None, **raw: Any) -> Job:
     """Validate params, open the source, check it against the contract, resolve the run.
@@ -71,15 +61,12 @@ def prepare(*, check: bool = True, tables: tuple[str, ...] | None = None, **raw:
     """
     cleaned = {k: v for k, v in raw.items() if v is not None and v != ""}
     params = parse_params(cleaned)
-    job_timings: dict[str, float] = {}
-    start = time.perf_counter()
     with sources.opened(params.source) as src:
         if check:
             sources.check_source(src, tables=tables)
         run = sources.resolve_run(src, run_id=params.run_id, period=params.period)
-    job_timings["source checks"] = time.perf_counter() - start
     out = Path(params.output_dir) if params.output_dir else Path("outputs") / run.period
-    return Job(params=params, run=run, output_dir=out, timings=job_timings)
+    return Job(params=params, run=run, output_dir=out)
 
 
 def read_dossier_data(src: sources.Source, run: sources.RunInfo) -> DossierData:
@@ -97,25 +84,27 @@ def read_dossier_data(src: sources.Source, run: sources.RunInfo) -> DossierData:
 
 
 def load_dossier_data(job: Job) -> DossierData:
-    with job.timed("SQL aggregation"), sources.opened(job.params.source) as src:
+    with sources.opened(job.params.source) as src:
         return read_dossier_data(src, job.run)
 
 
 def dossier_export(job: Job) -> DossierExport:
+    """The dossier export in one call (the notebook spells the steps out, one per cell)."""
     data = load_dossier_data(job)
-    with job.timed("DataFrame work"):
-        return build_dossier_export(data, variation_threshold=job.params.variation_threshold)
+    return build_dossier_export(data, variation_threshold=job.params.variation_threshold)
 
 
 @dataclass(frozen=True)
 class RecurringData:
-    services: Any
-    calls: Any
-    dossiers: Any
+    """What the recurring export reads from a source: per-service rows only."""
+
+    services: pd.DataFrame  # sources.load_services
+    calls: pd.DataFrame  # sources.call_totals for the period
+    dossiers: pd.DataFrame  # sources.load_dossiers
 
 
 def load_recurring_data(job: Job) -> RecurringData:
-    with job.timed("SQL aggregation"), sources.opened(job.params.source) as src:
+    with sources.opened(job.params.source) as src:
         return RecurringData(
             services=sources.load_services(src),
             calls=sources.call_totals(src, period=job.period),
@@ -124,27 +113,25 @@ def load_recurring_data(job: Job) -> RecurringData:
 
 
 def recurring_export(job: Job) -> RecurringExport:
-    previous = None
-    if job.params.previous_recurring:
-        with job.timed("previous workbook"):
-            previous = read_previous(job.params.previous_recurring)
+    """The recurring export in one call (the notebook spells the steps out, one per cell)."""
+    p = job.params
+    previous = read_previous(p.previous_recurring) if p.previous_recurring else None
     data = load_recurring_data(job)
-    with job.timed("DataFrame work"):
-        return build_recurring_export(
-            data.services,
-            data.calls,
-            data.dossiers,
-            period=job.period,
-            deficit_threshold=job.params.deficit_threshold,
-            previous=previous,
-        )
+    return build_recurring_export(
+        data.services,
+        data.calls,
+        data.dossiers,
+        period=job.period,
+        deficit_threshold=p.deficit_threshold,
+        previous=previous,
+    )
 
 
-def deficit_destinations(job: Job, export: RecurringExport, *, limit: int = 200):
+def deficit_destinations(job: Job, export: RecurringExport, *, limit: int = 200) -> pd.DataFrame:
     """Calls of the services losing most on consumption, per destination (for the commentary)."""
     table = export.table
     losing = table[table["Marge consommations"] < 0].nsmallest(limit, "Marge consommations")
-    with job.timed("SQL aggregation"), sources.opened(job.params.source) as src:
+    with sources.opened(job.params.source) as src:
         return sources.call_destinations(
             src, period=job.period, service_ids=list(losing["ID service"])
         )
@@ -153,12 +140,10 @@ def deficit_destinations(job: Job, export: RecurringExport, *, limit: int = 200)
 def write_dossiers(job: Job, export: DossierExport) -> Path:
     from .workbooks import write_dossier_workbook
 
-    with job.timed("XLSX dossiers"):
-        return write_dossier_workbook(export, job.dossiers_xlsx)
+    return write_dossier_workbook(export, job.dossiers_xlsx)
 
 
 def write_recurring(job: Job, export: RecurringExport) -> Path:
     from .workbooks import write_recurring_workbook
 
-    with job.timed("XLSX recurrent"):
-        return write_recurring_workbook(export, job.recurring_xlsx)
+    return write_recurring_workbook(export, job.recurring_xlsx)

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from . import report, sources
-from .contract import DEFICITS_HTML, DOSSIERS_FILE, DOSSIERS_HTML, RECURRING_FILE
 from .errors import OutputError, ReportkitError, RunError
 from .jobs import Job, prepare
 from .params import Params, load_params, resolve_source
 
 KERNEL_NAME = "reportkit"
+DOSSIERS_NOTEBOOK = "dossiers_{run_id}.ipynb"  # the executed notebooks, published beside the files
+RECURRING_NOTEBOOK = "recurrent_{period}.ipynb"
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 LOCK_NAME = ".reportkit.lock"
 
@@ -340,8 +341,7 @@ def run(
     try:
         emails, secrets = steps.run("gate prepared", lambda: _secrets(params))
         kernel = ensure_kernel()
-        fmt = {"run_id": job.run.run_id, "period": job.period}
-        d_nb, r_nb = f"dossiers_{job.run.run_id}.ipynb", f"recurrent_{job.period}.ipynb"
+        d_nb, r_nb = job.path(DOSSIERS_NOTEBOOK).name, job.path(RECURRING_NOTEBOOK).name
         notebooks = {"dossiers": d_nb, "recurrent": r_nb}
         if parallel:
             results = _execute_side_by_side(
@@ -374,15 +374,15 @@ def run(
             for k, v in cells.items():
                 steps.timings[f"{name}: {k}"] = v
             steps.timings[f"{name}: notebook overhead"] = wall - cells["cells (all)"]
-        for fname in (DOSSIERS_FILE, RECURRING_FILE):
-            if not (staging / fname.format(**fmt)).is_file():
-                raise RunError(f"the notebooks ran but did not write {fname.format(**fmt)}")
+        for xlsx in (job.dossiers_xlsx.name, job.recurring_xlsx.name):
+            if not (staging / xlsx).is_file():
+                raise RunError(f"the notebooks ran but did not write {xlsx}")
 
         title_d = f"Contrôle du run de facturation {job.run.run_id}"
         title_r = f"Services déficitaires — {job.period}"
         for nb_name, html_name, title in (
-            (d_nb, DOSSIERS_HTML.format(**fmt), title_d),
-            (r_nb, DEFICITS_HTML.format(**fmt), title_r),
+            (d_nb, job.dossiers_html.name, title_d),
+            (r_nb, job.deficits_html.name, title_r),
         ):
 
             def convert(nb_name=nb_name, html_name=html_name, title=title) -> None:
@@ -395,10 +395,10 @@ def run(
             steps.run(f"HTML {html_name} converted and checked", convert)
 
         names = [
-            DOSSIERS_FILE.format(**fmt),
-            RECURRING_FILE.format(**fmt),
-            DOSSIERS_HTML.format(**fmt),
-            DEFICITS_HTML.format(**fmt),
+            job.dossiers_xlsx.name,
+            job.recurring_xlsx.name,
+            job.dossiers_html.name,
+            job.deficits_html.name,
             d_nb,
             r_nb,
         ]
