@@ -37,7 +37,6 @@ class DossierExport:
     table: pd.DataFrame  # contract columns (money in integer cents) + extras
     summary: pd.DataFrame  # Synthèse
     controls: pd.DataFrame  # Contrôles
-    run_documents: pd.DataFrame
     error_rows: pd.Series  # bool per row of table: at least one error-level control
 
 
@@ -95,10 +94,8 @@ def build_dossier_export(
     table = pd.DataFrame(
         {
             "Raison sociale": d["company_name"],
-            "Nom du contact": by_id(contacts.get("last_name", pd.Series(dtype=object)), "object"),
-            "Prénom du contact": by_id(
-                contacts.get("first_name", pd.Series(dtype=object)), "object"
-            ),
+            "Nom du contact": by_id(contacts["last_name"], "object"),
+            "Prénom du contact": by_id(contacts["first_name"], "object"),
             "Adresse": d["address"],
             "Code postal": d["postal_code"],
             "Ville": d["city"],
@@ -136,9 +133,7 @@ def build_dossier_export(
             "bic": d["bic"],
             "active_services": by_id(active_count).fillna(0).astype("int64"),
             "recurring_cents": table["Récurrent HT"],
-            "primary_count": by_id(contacts.get("primary_count", pd.Series(dtype="Int64")))
-            .fillna(0)
-            .astype("int64"),
+            "primary_count": by_id(contacts["primary_count"]).fillna(0).astype("int64"),
             "last_cents": last,
             "prev_cents": prev,
             "variation": variation,
@@ -147,7 +142,7 @@ def build_dossier_export(
     controls = checks.dossier_checks(
         facts, data.run_documents, run_id=data.run_id, variation_threshold=variation_threshold
     )
-    errors = controls[controls["Gravité"] == contract.ERROR].groupby("N° dossier").size()
+    with_errors = controls.loc[controls["Gravité"] == contract.ERROR, "N° dossier"]
     table["Anomalies"] = (
         controls.groupby("N° dossier").size().reindex(ids).fillna(0).astype("int64").to_numpy()
     )
@@ -159,8 +154,7 @@ def build_dossier_export(
         table=table,
         summary=payment_summary(d, data.run_documents),
         controls=controls,
-        run_documents=data.run_documents,
-        error_rows=ids.isin(errors.index),
+        error_rows=ids.isin(with_errors),
     )
 
 
