@@ -144,23 +144,82 @@ def test_executed_notebooks_hold_no_resolved_secret(demo, tmp_path, monkeypatch)
         assert str(db) not in nb.read_text(encoding="utf-8")
 
 
-def test_failed_run_leaves_previous_outputs_intact(demo, october, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def published(demo):
+    """One successful run whose outputs every failing run below must leave untouched."""
     base, db = demo
-    out = tmp_path / "o"
+    out = base / "published"
     good = params(base, db, "good", run_id="R-2026-10-FINAL", output_dir=out)
     assert main(["run", str(good), "--no-progress"]) == 0
-    before = digest(out)
-    broken = tmp_path / "broken.xlsx"
-    broken.write_bytes((october / "recurrent_2026-10.xlsx").read_bytes()[:3000])
+    return out
+
+
+def _truncated(october: Path, target: Path) -> None:
+    target.write_bytes((october / "recurrent_2026-10.xlsx").read_bytes()[:3000])
+
+
+def _csv(october: Path, target: Path) -> None:
+    target.write_text("ID service,Code suivi\nS1,À analyser\n", encoding="utf-8")
+
+
+def _other_workbook(october: Path, target: Path) -> None:
+    target.write_bytes((october / "dossiers_R-2026-10-FINAL.xlsx").read_bytes())
+
+
+def _no_headers(october: Path, target: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Récurrent"
+    wb.active.append(["Service", "Code"])
+    wb.save(target)
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (_truncated, "not a readable XLSX"),
+        (_csv, "not a readable XLSX"),
+        (_other_workbook, "no sheet 'Récurrent'"),
+        (_no_headers, "lacks the column(s) 'ID service', 'Code suivi'"),
+    ],
+    ids=["truncated", "csv-renamed", "unrelated-workbook", "no-headers"],
+)
+def test_bad_previous_workbook_is_refused_and_nothing_changes(
+    demo, october, published, tmp_path, capsys, make, needle
+):
+    base, db = demo
+    before = digest(published)
+    broken = tmp_path / "previous.xlsx"
+    make(october, broken)
     bad = params(
-        base, db, "bad", run_id="R-2026-10-FINAL", output_dir=out, previous_recurring=broken
+        base, db, "bad", run_id="R-2026-10-FINAL", output_dir=published, previous_recurring=broken
     )
     capsys.readouterr()
-    assert main(["run", str(bad), "--no-progress"]) != 0
+    assert main(["run", str(bad), "--no-progress"]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "broken.xlsx" in err and "Traceback" not in err
-    assert digest(out) == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    assert "previous.xlsx" in err and needle in err and "Traceback" not in err
+    assert digest(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+
+
+def test_data_breaking_the_contract_is_refused_with_every_problem(tmp_path, capsys):
+    from conftest import base_tables, write_sqlite
+
+    tables = base_tables(
+        dossiers=[{"dossier_id": "D1", "status": "closed"}, {"dossier_id": "D1"}],
+        services=[{"service_id": "S1", "dossier_id": "D1", "sale_ht": "dix"}],
+    )
+    db = write_sqlite(tmp_path / "bad.sqlite", tables)
+    p = params(tmp_path, db, "p", run_id="R-2026-11-FINAL", output_dir=tmp_path / "out")
+    capsys.readouterr()
+    assert main(["run", str(p)]) == 4
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    for part in (
+        "dossiers.status: unknown value",
+        "dossiers.dossier_id: duplicate key",
+        "services.sale_ht: not a number (rows 'S1')",
+    ):
+        assert part in err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
