@@ -91,9 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="store_true", help="show the Python traceback of an error"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # -v also after the command ("reportkit run p.yaml -v"); SUPPRESS keeps a -v given before it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the Python traceback of an error",
+    )
 
     p_run = sub.add_parser(
         "run",
+        parents=[verbose],
         help="run both notebooks for a params file and publish the outputs",
         description="Check the params and the source, execute notebooks/dossiers.ipynb and "
         "notebooks/recurrent.ipynb with papermill, convert them to HTML (no code), and write "
@@ -124,29 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run your own copies of dossiers.ipynb and recurrent.ipynb from DIR",
     )
-    p_run.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="show the Python traceback of an error",
-    )
     p_run.set_defaults(func=cmd_run)
 
     p_check = sub.add_parser(
         "check",
+        parents=[verbose],
         help="check a params file and its source against the contract, write nothing",
         description="Validate the params file, open the source, check every table against the "
         "contract and resolve the billing run. Writes nothing.",
     )
     p_check.add_argument("params", type=Path, help="params YAML file")
-    p_check.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="show the Python traceback of an error",
-    )
     p_check.set_defaults(func=cmd_check)
 
     p_demo = sub.add_parser(

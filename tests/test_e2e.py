@@ -144,16 +144,6 @@ def test_executed_notebooks_hold_no_resolved_secret(demo, tmp_path, monkeypatch)
         assert str(db) not in nb.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def published(demo):
-    """One successful run whose outputs every failing run below must leave untouched."""
-    base, db = demo
-    out = base / "published"
-    good = params(base, db, "good", run_id="R-2026-10-FINAL", output_dir=out)
-    assert main(["run", str(good), "--no-progress"]) == 0
-    return out
-
-
 def _truncated(october: Path, target: Path) -> None:
     target.write_bytes((october / "recurrent_2026-10.xlsx").read_bytes()[:3000])
 
@@ -184,9 +174,11 @@ def _no_headers(october: Path, target: Path) -> None:
     ids=["truncated", "csv-renamed", "unrelated-workbook", "no-headers"],
 )
 def test_bad_previous_workbook_is_refused_and_nothing_changes(
-    demo, october, published, tmp_path, capsys, make, needle
+    demo, october, tmp_path, capsys, make, needle
 ):
+    """A failing run into October's folder leaves October's published outputs as they were."""
     base, db = demo
+    published = october
     before = digest(published)
     broken = tmp_path / "previous.xlsx"
     make(october, broken)
