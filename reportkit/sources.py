@@ -183,7 +183,7 @@ class _FolderSource(Source):
                 # Every column as text: postal codes keep their zeros, "NA" stays "NA".
                 reader = (
                     f"read_csv({target}, header = true, all_varchar = true, "
-                    "delim = ',', quote = '\"', escape = '\"')"
+                    f"delim = '{_csv_delimiter(csv)}', quote = '\"', escape = '\"')"
                 )
             else:
                 continue
@@ -232,6 +232,13 @@ def _object_frame(cols: list[str], data: list) -> pd.DataFrame:
         arr[:] = values
         columns[c] = arr
     return pd.DataFrame(columns, columns=cols, dtype=object)
+
+
+def _csv_delimiter(path: Path) -> str:
+    """Comma, or semicolon for a file saved by a French spreadsheet (its header says which)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        header = fh.readline()
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _sqlite_regexp(pattern: str, value: object) -> bool:

@@ -165,3 +165,17 @@ def test_password_never_in_messages():
     with pytest.raises(SourceError) as err:
         sources.open_source("postgresql+psycopg://bob:s3cretpw@127.0.0.1:1/nodb")
     assert "s3cretpw" not in str(err.value)
+
+
+def test_csv_saved_by_a_french_spreadsheet(make_csv):
+    """Semicolons between columns and a byte-order mark, as Excel writes them in France."""
+    from pathlib import Path
+
+    folder = Path(make_csv(services=[{"service_id": "S1", "dossier_id": "D1", "sale_ht": "12.5"}]))
+    for f in folder.glob("*.csv"):
+        text = f.read_text(encoding="utf-8").replace(",", ";")
+        f.write_text(text, encoding="utf-8-sig")
+    with sources.opened(str(folder)) as src:
+        sources.check_source(src)
+        svc = sources.load_services(src)
+    assert svc.loc[0, "sale_units"] == 125000
