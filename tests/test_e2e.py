@@ -329,3 +329,20 @@ def test_every_parameter_is_documented():
         found = pm.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
         assert set(found) == expected, name
         assert all(p["help"] and p["inferred_type_name"] != "None" for p in found.values()), name
+
+
+def test_empty_source_gives_empty_exports(tmp_path):
+    """A reseller's first month: a run but no dossier, service nor call yet."""
+    from conftest import base_tables, write_sqlite
+
+    tables = base_tables(
+        dossiers=[], contacts=[], sales_reps=[], services=[], calls=[], invoices=[]
+    )
+    db = write_sqlite(tmp_path / "empty.sqlite", tables)
+    p = params(tmp_path, db, "p", run_id="R-2026-11-FINAL", output_dir=tmp_path / "out")
+    assert main(["run", str(p), "--no-progress"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "out" / "recurrent_2026-11.xlsx")
+    assert wb["Récurrent"].max_row == 1
+    assert "Aucun service" in (tmp_path / "out" / "deficits_2026-11.html").read_text(
+        encoding="utf-8"
+    )
