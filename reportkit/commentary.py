@@ -13,7 +13,7 @@ from .contract import ACCEPTED, ERROR, FIXED, RUN_KIND_LABELS, TO_ANALYSE, TO_FI
 from .dossiers import SUMMARY_MONEY, DossierExport
 from .money import format_eur, format_int, format_percent, units_to_cents
 from .recurring import NO_REP, RecurringExport
-from .report import Html, bar_chart, figures, mask_iban, paragraph, sentences, table
+from .report import Html, bar_chart, figures, mask_iban, paragraph, sensitive, sentences, table
 
 
 def _join(items: list[str], limit: int = 12) -> str:
@@ -291,12 +291,21 @@ _TOP_COLUMNS = [
 ]
 
 
+MASKED_COMMENT = "(commentaire masqué : il contient un IBAN, une adresse e-mail ou une URL)"
+
+
+def _top_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns shown for a deficit service; comments that would leak are masked."""
+    frame = rows.assign(Cause=rows.apply(_cause, axis=1))[_TOP_COLUMNS]
+    comments = frame["Commentaire"].map(lambda c: MASKED_COMMENT if sensitive(c) else c)
+    return frame.assign(Commentaire=comments)
+
+
 def worst_deficits(export: RecurringExport, *, top: int = 15) -> Html:
     t = export.table[export.deficit & (export.table["Code suivi"] != ACCEPTED)]
     if t.empty:
         return paragraph("Aucun déficit ouvert.")
-    worst = t.nsmallest(top, "Marge totale")
-    frame = worst.assign(Cause=worst.apply(_cause, axis=1))[_TOP_COLUMNS]
+    frame = _top_frame(t.nsmallest(top, "Marge totale"))
     return table(
         frame,
         money=("Marge totale",),
@@ -308,9 +317,7 @@ def accepted_deficits(export: RecurringExport, *, top: int = 50) -> Html:
     t = export.table[export.deficit & (export.table["Code suivi"] == ACCEPTED)]
     if t.empty:
         return paragraph("Aucun déficit accepté ce mois-ci.")
-    frame = t.sort_values("Marge totale").assign(Cause=lambda x: x.apply(_cause, axis=1))[
-        _TOP_COLUMNS
-    ]
+    frame = _top_frame(t.sort_values("Marge totale"))
     return table(
         frame,
         money=("Marge totale",),

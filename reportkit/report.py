@@ -40,6 +40,7 @@ __all__ = [
     "mask_iban",
     "page",
     "paragraph",
+    "sensitive",
     "sentences",
     "table",
 ]
@@ -521,6 +522,20 @@ def _valid_iban_in(candidate: str) -> bool:
             continue
         return True
     return False
+
+
+_EMAIL_LIKE = re.compile(r"[^\s@<>\"']+@[^\s@<>\"']+\.[A-Za-z]{2,}")
+
+
+def sensitive(text: object) -> bool:
+    """Whether free text (an analyst's comment) holds a full IBAN, an e-mail address or a
+    database URL: such text is masked in a report rather than letting the gate refuse it."""
+    if text is None or _missing(text):
+        return False
+    t = str(text)
+    if _EMAIL_LIKE.search(t) or _DB_URL.search(t):
+        return True
+    return any(_valid_iban_in(m.group(1)) for m in _IBAN_CANDIDATE.finditer(t))
 
 
 def _finds_any(views: Sequence[str], needles: set[str]) -> bool:

@@ -66,3 +66,18 @@ def test_control_report_pieces(demo):
     sepa = commentary.sepa_issues(export)
     assert "D000047" in sepa and "****" in sepa
     assert "D000150" in commentary.largest_changes(export)
+
+
+def test_comments_that_would_leak_are_masked(demo):
+    _, services, calls, dossiers = demo
+    first = build_recurring_export(services, calls, dossiers, period="2026-11")
+    ids = list(first.table.loc[first.deficit, "ID service"])
+    comments = ["rappeler jean.dupont@acme.fr", "IBAN FR76 3000 6000 0112 3456 7890 189", "RAS"]
+    previous = pd.DataFrame(
+        {"ID service": ids[:3], "Code suivi": [TO_FIX, ACCEPTED, TO_FIX], "Commentaire": comments}
+    )
+    export = build_recurring_export(services, calls, dossiers, period="2026-11", previous=previous)
+    page = commentary.worst_deficits(export) + commentary.accepted_deficits(export)
+    assert "acme.fr" not in page and "3456 7890" not in page
+    assert page.count(commentary.MASKED_COMMENT.replace("'", "&#x27;")) == 2
+    assert "RAS" in page
