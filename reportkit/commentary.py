@@ -224,6 +224,12 @@ def deficit_sentences(export: RecurringExport, destinations: pd.DataFrame | None
             f"{format_int(c['open'])} toujours à traiter, {format_int(c['accepted'])} accepté(s), "
             f"{format_int(c['fixed'])} corrigé(s)."
         )
+        gone = export.no_longer_billed
+        if gone:
+            out.append(
+                f"{format_int(len(gone))} service(s) encore à traiter le mois dernier ne sont plus "
+                f"facturés ce mois-ci : {_join(list(gone), limit=10)}."
+            )
     return sentences(out)
 
 

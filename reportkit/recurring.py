@@ -35,6 +35,7 @@ class RecurringExport:
     controls: pd.DataFrame  # Contrôles
     deficit: pd.Series  # bool per row of table
     previous_codes: pd.Series | None  # code of last month's workbook per row (None: no workbook)
+    no_longer_billed: tuple[str, ...] = ()  # tracked last month (analyse/fix), not billed now
 
 
 def _fold(text: str) -> str:
@@ -190,6 +191,7 @@ def build_recurring_export(
         controls=controls,
         deficit=deficit,
         previous_codes=prev_codes,
+        no_longer_billed=_no_longer_billed(previous, table["ID service"]),
     )
 
 
@@ -204,6 +206,15 @@ def _below(cents: pd.Series, threshold_cents: Decimal) -> pd.Series:
         if abs(bound) < 2**62:
             return cents.astype("int64") < bound
     return cents.map(lambda m: Decimal(int(m)) < threshold_cents).astype(bool)
+
+
+def _no_longer_billed(previous: pd.DataFrame | None, billed: pd.Series) -> tuple[str, ...]:
+    """Services still open in last month's workbook that this month no longer bills."""
+    if previous is None:
+        return ()
+    codes = previous["Code suivi"].map(canonical_code)
+    open_ = previous[codes.isin([TO_ANALYSE, TO_FIX]) & ~previous["ID service"].isin(billed)]
+    return tuple(sorted(open_["ID service"]))
 
 
 def recurring_summary(table: pd.DataFrame, deficit: pd.Series) -> pd.DataFrame:

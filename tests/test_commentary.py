@@ -81,3 +81,12 @@ def test_comments_that_would_leak_are_masked(demo):
     assert "acme.fr" not in page and "3456 7890" not in page
     assert page.count(commentary.MASKED_COMMENT.replace("'", "&#x27;")) == 2
     assert "RAS" in page
+
+
+def test_sentences_name_open_services_no_longer_billed(demo):
+    _, services, calls, dossiers = demo
+    previous = pd.DataFrame(
+        {"ID service": ["S-GONE"], "Code suivi": [TO_FIX], "Commentaire": [None]}
+    )
+    export = build_recurring_export(services, calls, dossiers, period="2026-11", previous=previous)
+    assert "S-GONE" in commentary.deficit_sentences(export)

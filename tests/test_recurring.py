@@ -197,3 +197,15 @@ def test_summary_totals_match_rows(month):
     assert total["Services déficitaires"] == int(e.deficit.sum())
     ref_total = s[s["Libellé"] == "Total par référence"].iloc[0]
     assert ref_total["Vente total HT"] == e.table["Vente total HT"].sum()
+
+
+def test_open_services_no_longer_billed_are_named(month):
+    prev = pd.DataFrame(
+        {
+            "ID service": ["S6", "S8", "S1"],
+            "Code suivi": [TO_FIX, ACCEPTED, TO_ANALYSE],
+            "Commentaire": [None, None, None],
+        }
+    )
+    e = export_for(month, previous=prev)
+    assert e.no_longer_billed == ("S6",)  # S8 was accepted; S1 is still billed
