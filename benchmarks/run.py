@@ -516,7 +516,7 @@ def child_source(db: str, run_id: str) -> dict:
 
     url = f"sqlite:///{db_path(db)}"
     per_table = {}
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         for name in contract.TABLES:
             per_table[name] = _timed(lambda name=name: sources.check_source(src, tables=[name]))
     whole = _timed(lambda: _check(url, None))
@@ -524,12 +524,12 @@ def child_source(db: str, run_id: str) -> dict:
     recurring_tables = _timed(lambda: _check(url, RECURRING_TABLES))
 
     def open_and_resolve() -> None:
-        with sources.opened(url) as src:
+        with sources.open_source(url) as src:
             sources.resolve_run(src, run_id=run_id)
 
     opens = [_timed(open_and_resolve) for _ in range(7)]
     # What both notebooks load (each in its own kernel): the part of the work done twice.
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         twice = {
             "load_services": min(_timed(lambda: sources.load_services(src)) for _ in range(2)),
             "load_dossiers": min(_timed(lambda: sources.load_dossiers(src)) for _ in range(2)),
@@ -547,7 +547,7 @@ def child_source(db: str, run_id: str) -> dict:
 def _check(url: str, tables) -> None:
     from reportkit import sources
 
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         sources.check_source(src, tables=tables)
 
 

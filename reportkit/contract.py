@@ -186,7 +186,6 @@ DOSSIER_COLUMNS = (
     "IBAN",
     "BIC",
 )
-DOSSIER_EXTRA_COLUMNS = ("Variation dernière facture", "Commercial", "Anomalies")
 DOSSIER_MONEY = (
     "Récurrent HT",
     "Total TTC factures",
@@ -223,7 +222,6 @@ RECURRING_MONEY = RECURRING_COLUMNS[6:15]
 
 SUMMARY_SHEET = "Synthèse"
 CHECKS_SHEET = "Contrôles"
-CHECK_COLUMNS = ("N° dossier", "Contrôle", "Gravité", "Message")
 
 # --- Tracking code (Code suivi) -------------------------------------------------------------
 
@@ -236,4 +234,3 @@ TRACKING_CODES = (TO_ANALYSE, TO_FIX, ACCEPTED, FIXED)
 ERROR = "Erreur"
 WARNING = "Alerte"
 INFO = "Info"
-SEVERITIES = (ERROR, WARNING, INFO)

@@ -61,7 +61,7 @@ def prepare(*, check: bool = True, tables: tuple[str, ...] | None = None, **raw:
     """
     cleaned = {k: v for k, v in raw.items() if v is not None and v != ""}
     params = parse_params(cleaned)
-    with sources.opened(params.source) as src:
+    with sources.open_source(params.source) as src:
         if check:
             sources.check_source(src, tables=tables)
         run = sources.resolve_run(src, run_id=params.run_id, period=params.period)
@@ -84,7 +84,7 @@ def read_dossier_data(src: sources.Source, run: sources.RunInfo) -> DossierData:
 
 
 def load_dossier_data(job: Job) -> DossierData:
-    with sources.opened(job.params.source) as src:
+    with sources.open_source(job.params.source) as src:
         return read_dossier_data(src, job.run)
 
 
@@ -104,7 +104,7 @@ class RecurringData:
 
 
 def load_recurring_data(job: Job) -> RecurringData:
-    with sources.opened(job.params.source) as src:
+    with sources.open_source(job.params.source) as src:
         return RecurringData(
             services=sources.load_services(src),
             calls=sources.call_totals(src, period=job.period),
@@ -131,7 +131,7 @@ def deficit_destinations(job: Job, export: RecurringExport, *, limit: int = 200)
     """Calls of the services losing most on consumption, per destination (for the commentary)."""
     table = export.table
     losing = table[table["Marge consommations"] < 0].nsmallest(limit, "Marge consommations")
-    with sources.opened(job.params.source) as src:
+    with sources.open_source(job.params.source) as src:
         return sources.call_destinations(
             src, period=job.period, service_ids=list(losing["ID service"])
         )

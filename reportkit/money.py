@@ -49,15 +49,6 @@ def cents_to_decimal(cents: int) -> Decimal:
     return Decimal(int(cents)).scaleb(-2)
 
 
-def units_to_decimal(units: int) -> Decimal:
-    return Decimal(int(units)).scaleb(-4)
-
-
-def cents_to_euros(cents: pd.Series) -> pd.Series:
-    """Cents as float euros for a spreadsheet cell: the nearest double to an exact cent value."""
-    return cents.astype("float64") / 100
-
-
 def format_eur(cents: int | None, *, signed: bool = False) -> str:
     """French display of an amount in cents: ``9 464,91 €`` (narrow no-break spaces)."""
     if cents is None or (isinstance(cents, float) and np.isnan(cents)):

@@ -130,7 +130,7 @@ def _secrets(params: Params) -> tuple[list[str], list[str]]:
                 secrets.append(str(pw))
         except Exception:
             pass
-    with sources.opened(params.source) as src:
+    with sources.open_source(params.source) as src:
         emails = sources.contact_emails(src)
     return emails, secrets
 
@@ -208,16 +208,13 @@ def _execute(
     return _cell_timings(nb_out)
 
 
-_OUR_ERRORS = {
-    "ReportkitError",
-    "ParamsError",
-    "SourceError",
-    "ContractError",
-    "WorkbookError",
-    "OutputError",
-    "LeakError",
-    "RunError",
-}
+def _subclasses(cls: type) -> list[type]:
+    return [c for sub in cls.__subclasses__() for c in (sub, *_subclasses(sub))]
+
+
+# A notebook cell raising one of these failed on the user's data or params, not on a bug: its
+# own one-line message is what the user needs.
+_OUR_ERRORS = {"ReportkitError", *(c.__name__ for c in _subclasses(ReportkitError))}
 
 
 def _save_failed(nb_out: Path, output_dir: Path, out_name: str) -> Path | None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -266,15 +265,6 @@ def open_source(spec: str) -> Source:
     raise SourceError(
         f"source {mask_url(resolved)!r} is neither a database URL nor an existing folder"
     )
-
-
-@contextmanager
-def opened(spec: str) -> Iterator[Source]:
-    src = open_source(spec)
-    try:
-        yield src
-    finally:
-        src.close()
 
 
 # --- contract checks --------------------------------------------------------------------------

@@ -18,7 +18,7 @@ def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("commentary") / "demo.sqlite"
     build_demo(path)
     url = f"sqlite:///{path}"
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         data = read_dossier_data(src, sources.resolve_run(src, run_id="R-2026-11-PREPROD"))
         calls = sources.call_totals(src, period="2026-11")
     return data, data.services, calls, data.dossiers

@@ -39,7 +39,7 @@ def inv(i, dossier, run, issued, ttc, *, kind="invoice", number=None, ht=None, v
 
 
 def export_for(url, run_id="R-11-PRE", period=None, **kw):
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         data = read_dossier_data(src, sources.resolve_run(src, run_id=run_id, period=period))
     return build_dossier_export(data, **kw)
 

@@ -41,7 +41,7 @@ def _dump(db, folder, fmt):
 
 
 def _exports(spec, run_id="R-2026-11-PREPROD"):
-    with sources.opened(spec) as src:
+    with sources.open_source(spec) as src:
         sources.check_source(src)
         run = sources.resolve_run(src, run_id=run_id)
         data = read_dossier_data(src, run)

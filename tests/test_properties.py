@@ -144,7 +144,7 @@ def test_invoice_summary_matches_a_direct_computation(rows):
         db = write_sqlite(
             Path(tmp) / "x.sqlite", base_tables(billing_runs=RUNS, dossiers=dossiers, invoices=rows)
         )
-        with sources.opened(f"sqlite:///{db}") as src:
+        with sources.open_source(f"sqlite:///{db}") as src:
             got = sources.invoice_summary(src, run_id="R-11-PRE", period="2026-11").set_index(
                 "dossier_id"
             )

@@ -11,7 +11,7 @@ from reportkit.recurring import build_recurring_export, canonical_code, next_cod
 
 
 def export_for(url, period="2026-11", **kw):
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         return build_recurring_export(
             sources.load_services(src),
             sources.call_totals(src, period=period),

@@ -159,7 +159,7 @@ def _tables():
 
 
 def _exports(url: str):
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         sources.check_source(src)
         rec = build_recurring_export(
             sources.load_services(src),
@@ -193,7 +193,7 @@ def test_server_reports_bad_values(server):
     tables["calls"][0]["sale_ht"] = "abc"
     tables["invoices"][0]["issued_on"] = "01/11/2026"
     url = make(tables, typed=False)
-    with pytest.raises(ContractError) as err, sources.opened(url) as src:
+    with pytest.raises(ContractError) as err, sources.open_source(url) as src:
         sources.check_source(src)
     text = str(err.value)
     assert "calls.sale_ht: not a number" in text and "invoices.issued_on: not a date" in text

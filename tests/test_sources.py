@@ -9,7 +9,7 @@ from reportkit.errors import ContractError, SourceError
 
 
 def check(url: str) -> None:
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         sources.check_source(src)
 
 
@@ -40,7 +40,7 @@ def test_missing_folder_and_unset_env(tmp_path, monkeypatch):
 
 def test_env_source_is_resolved(make_sqlite, monkeypatch):
     monkeypatch.setenv("RK_DB", make_sqlite())
-    with sources.opened("env:RK_DB") as src:
+    with sources.open_source("env:RK_DB") as src:
         sources.check_source(src)
 
 
@@ -117,7 +117,7 @@ def test_amounts_become_exact_units(make_source):
             for i in range(3)
         ],
     )
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         svc = sources.load_services(src)
         calls = sources.call_totals(src, period="2026-11")
     assert svc.loc[0, "purchase_units"] == 1000 and svc.loc[0, "sale_units"] == 10005
@@ -137,7 +137,7 @@ def test_call_period_edges(make_source):
             {"call_id": str(i), "service_id": "S1", "started_at": t} for i, t in enumerate(times)
         ],
     )
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         calls = sources.call_totals(src, period="2026-11")
     assert int(calls.loc[0, "calls"]) == 2
     assert calls.loc[0, "first_call"] == "2026-11-01" and calls.loc[0, "last_call"] == "2026-11-30"
@@ -154,7 +154,7 @@ def test_text_identifiers_keep_leading_zeros(make_source):
             }
         ]
     )
-    with sources.opened(url) as src:
+    with sources.open_source(url) as src:
         d = sources.load_dossiers(src)
     assert d.loc[0, "postal_code"] == "01000"
     assert d.loc[0, "phone"] == "0474000000"
@@ -175,7 +175,7 @@ def test_csv_saved_by_a_french_spreadsheet(make_csv):
     for f in folder.glob("*.csv"):
         text = f.read_text(encoding="utf-8").replace(",", ";")
         f.write_text(text, encoding="utf-8-sig")
-    with sources.opened(str(folder)) as src:
+    with sources.open_source(str(folder)) as src:
         sources.check_source(src)
         svc = sources.load_services(src)
     assert svc.loc[0, "sale_units"] == 125000
